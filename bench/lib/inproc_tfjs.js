@@ -20,7 +20,7 @@ const MIN_CALLS = 5;
 
 async function main() {
   const [root, manifestPath, model] = process.argv.slice(2);
-  const { SavedModelServable } = require(path.join(root, 'dist/backend/saved-model-servable.js'));
+  const { SavedModelServable } = require(path.join(root, 'dist/loaders/saved-model/saved-model-servable.js'));
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   const m = manifest.models[model];
   const servable = await SavedModelServable.load(m.export_dir, ['serve']);

@@ -1,4 +1,4 @@
-import { loadBinding } from '../backend/tf-binding';
+import { loadBinding } from '../runtime/tensorflow/tf-binding';
 import { FlagError, parseFlags, unimplementedFlagWarnings, usage } from '../config/flags';
 import { serverOptionsFromFlags } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';

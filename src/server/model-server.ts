@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import { SavedModelServable } from '../backend/saved-model-servable';
 import { readModelServerConfigFile } from '../config/model-server-config';
 import { ServerOptions } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
@@ -10,10 +9,13 @@ import { AspiredVersionsManager } from '../lifecycle/aspired-versions-manager';
 import { ServableManager } from '../lifecycle/manager';
 import { Servable } from '../lifecycle/servable';
 import { VersionState, servableIdString } from '../lifecycle/servable-state';
-import { FileSystemSource } from '../lifecycle/source-filesystem';
+import { FileSystemSource } from '../sources/filesystem-source';
+import { ModelSource } from '../sources/source';
+import { LoaderRegistry } from '../loaders/loader-registry';
+import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
+import { loadServable } from '../loaders/servable-pipeline';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
-import { BatchingServable } from '../batching/batching-servable';
 import { HealthService } from '../grpc/health-service';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { RestApiHandlers } from '../rest/rest-handlers';
@@ -21,41 +23,6 @@ import { RestServer } from '../rest/rest-server';
 import { observeBatching, observeVersions } from './observe-metrics';
 import { InFlight } from './in-flight';
 import { ServerCore } from './server-core';
-import { warmUp } from './warmup';
-
-/**
- * Loads a version, puts it behind its batching queues when batching is on, and, before it can serve,
- * replays its warmup requests through that same path (a warmup failure fails the load).
- */
-async function loadVersion(
-  dir: string,
-  opts: ServerOptions,
-  scheduler: BatchScheduler | undefined,
-  metrics: ServingMetrics | undefined,
-): Promise<Servable> {
-  const start = process.hrtime.bigint();
-  let loaded: SavedModelServable;
-  try {
-    loaded = await SavedModelServable.load(dir, opts.savedModelTags);
-  } catch (err) {
-    metrics?.loadAttemptCount.inc({ model_path: dir, status: 'fail' });
-    throw err;
-  }
-  metrics?.loadAttemptCount.inc({ model_path: dir, status: 'success' });
-  metrics?.loadLatency.inc({ model_path: dir }, Math.round(Number(process.hrtime.bigint() - start) / 1000));
-  const servable = scheduler && opts.batching ? new BatchingServable(loaded, scheduler, opts.batching) : loaded;
-  if (!opts.enableModelWarmup) return servable;
-  try {
-    await warmUp(servable, dir, {
-      iterations: opts.warmupIterations,
-      checkMethodName: opts.enableSignatureMethodNameCheck,
-    });
-  } catch (err) {
-    await servable.unload();
-    throw err;
-  }
-  return servable;
-}
 
 /**
  * The composition root: source → aspired-versions manager → servable manager, the TensorFlow
@@ -79,7 +46,7 @@ export class ModelServer {
   private constructor(
     readonly servables: ServableManager<Servable>,
     readonly core: ServerCore,
-    private readonly source: FileSystemSource,
+    private readonly source: ModelSource,
     private readonly opts: ServerOptions,
     readonly metrics: ServingMetrics | undefined,
   ) {
@@ -101,9 +68,19 @@ export class ModelServer {
       if (e.state === VersionState.AVAILABLE) log.info(`Successfully loaded servable version ${servableIdString(e)}`);
       if (e.state === VersionState.END && !e.error) log.info(`Unloaded servable version ${servableIdString(e)}`);
     });
+    const loaders = new LoaderRegistry().register(new SavedModelLoader(opts.savedModelTags));
+    const pipeline = {
+      scheduler,
+      batching: opts.batching,
+      metrics,
+      warmup: opts.enableModelWarmup
+        ? { iterations: opts.warmupIterations, checkMethodName: opts.enableSignatureMethodNameCheck }
+        : undefined,
+    };
+    const platformOf = (name: string): string => core.config().models.find((m) => m.name === name)?.platform ?? 'tensorflow';
     const manager = new AspiredVersionsManager<Servable>(
       servables,
-      (_id, dir) => loadVersion(dir, opts, scheduler, metrics),
+      (id, dir) => loadServable(loaders.get(platformOf(id.name)), { modelName: id.name, version: id.version, dir }, pipeline),
       {
         maxLoadRetries: opts.maxNumLoadRetries,
         loadRetryIntervalMs: opts.loadRetryIntervalMs,
@@ -112,7 +89,7 @@ export class ModelServer {
     );
     const source = new FileSystemSource({ pollWaitSeconds: opts.fileSystemPollWaitSeconds, settleMs: opts.versionSettleMs });
     source.on('aspired', (name: string, versions) => manager.setAspired(name, versions));
-    const core = new ServerCore(manager, source, {
+    const core: ServerCore = new ServerCore(manager, source, {
       allowVersionLabelsForUnavailableModels: opts.allowVersionLabelsForUnavailableModels,
     });
     if (metrics) observeVersions(servables, metrics);

@@ -3,7 +3,7 @@ import { ServingError } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
 import { AspiredVersionsManager } from '../lifecycle/aspired-versions-manager';
 import { Servable } from '../lifecycle/servable';
-import { FileSystemSource } from '../lifecycle/source-filesystem';
+import { ModelSource } from '../sources/source';
 import { log } from '../log/logger';
 
 export interface ServerCoreOptions {
@@ -23,7 +23,7 @@ export class ServerCore {
 
   constructor(
     readonly manager: AspiredVersionsManager<Servable>,
-    private readonly source: FileSystemSource,
+    private readonly source: ModelSource,
     private readonly opts: ServerCoreOptions,
   ) {}
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSignatures } from '../../../src/backend/saved-model-reader';
+import { readSignatures } from '../../../src/loaders/saved-model/saved-model-reader';
 import { Code } from '../../../src/errors/status-code';
 import { VersionState } from '../../../src/lifecycle/servable-state';
 import { writeModelMetadataJson, writeModelStatusJson } from '../../../src/rest-json/status-metadata-json';

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ServingError } from '../errors/serving-error';
-import { Code } from '../errors/status-code';
-import { RunContext } from '../lifecycle/servable';
-import { Tensor } from '../tensor/tensor';
+import { ServingError } from '../../errors/serving-error';
+import { Code } from '../../errors/status-code';
+import { RunContext } from '../../lifecycle/servable';
+import { Tensor } from '../../tensor/tensor';
 import { WireTensor, fromWire, toWire } from './wire-tensor';
 import { WorkerReply, WorkerRequest } from './worker-protocol';
 

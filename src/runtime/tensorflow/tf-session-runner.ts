@@ -1,4 +1,4 @@
-import { DataType, dtypeSize } from '../tensor/dtype';
+import { DataType, dtypeSize } from '../../tensor/dtype';
 import { BindingTensorInfo, TfBinding } from './tf-binding';
 import { WireTensor } from './wire-tensor';
 

@@ -1,5 +1,5 @@
-import { DataType } from '../tensor/dtype';
-import { Tensor, isOwned, isStringTensor, markOwned } from '../tensor/tensor';
+import { DataType } from '../../tensor/dtype';
+import { Tensor, isOwned, isStringTensor, markOwned } from '../../tensor/tensor';
 
 /**
  * How tensors cross between the main thread and the inference worker: compact, structured-clonable,

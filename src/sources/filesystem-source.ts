@@ -1,25 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { FSWatcher, watch } from 'chokidar';
-import { VersionPolicy } from '../config/model-server-config';
 import { log } from '../log/logger';
 import { FolderSnapshot, isSettled, snapshotFolder } from './folder-snapshot';
 import { scanVersionDirs } from './version-dirs';
-import { aspiredVersions } from './version-policy';
-
-/** One model the source watches. */
-export interface SourceModel {
-  readonly name: string;
-  readonly basePath: string;
-  readonly versionPolicy: VersionPolicy;
-}
-
-/** A version the source wants served: complete on disk and chosen by the model's policy. */
-export interface AspiredVersion {
-  readonly version: number;
-  readonly dir: string;
-  /** Changes when the folder's content changes; lets a failed version be retried once it is rewritten. */
-  readonly fingerprint: string;
-}
+import { aspiredVersions } from '../lifecycle/version-policy';
+import { AspiredVersion, ModelSource, SourceModel } from './source';
 
 export interface FileSystemSourceOptions {
   /** --file_system_poll_wait_seconds: 0 scans once at start, negative never scans on a timer. */
@@ -43,7 +28,7 @@ interface Tracked {
  * nothing, so whatever is serving keeps serving; a readable base path with no complete version emits
  * an empty list, as TF Serving does.
  */
-export class FileSystemSource extends EventEmitter {
+export class FileSystemSource extends EventEmitter implements ModelSource {
   private models = new Map<string, SourceModel>();
   private readonly tracked = new Map<string, Map<number, Tracked>>();
   private timer: NodeJS.Timeout | undefined;

@@ -1,10 +1,10 @@
 /**
- * Version folder discovery (src/lifecycle/version-dirs.ts) on a real temporary directory.
+ * Version folder discovery (src/sources/version-dirs.ts) on a real temporary directory.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scanVersionDirs } from '../../../src/lifecycle/version-dirs';
+import { scanVersionDirs } from '../../../src/sources/version-dirs';
 
 describe('scanVersionDirs', () => {
   let root: string;

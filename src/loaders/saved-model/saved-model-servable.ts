@@ -1,9 +1,9 @@
-import { RunContext, Servable, Signature } from '../lifecycle/servable';
-import { ServingError } from '../errors/serving-error';
-import { Code } from '../errors/status-code';
-import { Tensor } from '../tensor/tensor';
+import { RunContext, Servable, Signature } from '../../lifecycle/servable';
+import { ServingError } from '../../errors/serving-error';
+import { Code } from '../../errors/status-code';
+import { Tensor } from '../../tensor/tensor';
 import { SavedModelSignatures, readSignatures } from './saved-model-reader';
-import { TfWorkerClient } from './tf-worker-client';
+import { TfWorkerClient } from '../../runtime/tensorflow/tf-worker-client';
 
 /**
  * One loaded SavedModel version: its TensorFlow session, owned by a worker thread of its own, and its

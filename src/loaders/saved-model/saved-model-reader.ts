@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Reader } from 'protobufjs';
-import { protoType } from '../proto/root';
-import { Signature, TensorInfo } from '../lifecycle/servable';
+import { protoType } from '../../proto/root';
+import { Signature, TensorInfo } from '../../lifecycle/servable';
 
 /**
  * Reads the signatures of a SavedModel's MetaGraphDef straight from saved_model.pb.

@@ -1,0 +1,42 @@
+import { BatchScheduler } from '../batching/batch-scheduler';
+import { BatchingServable } from '../batching/batching-servable';
+import { BatchingOptions } from '../config/batching-parameters';
+import { Servable } from '../lifecycle/servable';
+import { ServingMetrics } from '../metrics/serving-metrics';
+import { warmUp } from './warmup';
+import { PlatformLoader, VersionToLoad } from './loader';
+
+export interface PipelineOptions {
+  readonly scheduler?: BatchScheduler;
+  readonly batching?: BatchingOptions;
+  readonly metrics?: ServingMetrics;
+  readonly warmup?: { iterations: number; checkMethodName: boolean };
+}
+
+/**
+ * The one path every version takes, whatever its platform: load, put it behind its batching queues
+ * when batching is on, and, before it can serve, replay its warmup requests through that same path
+ * (a warmup failure fails the load and frees the version).
+ */
+export async function loadServable(loader: PlatformLoader, v: VersionToLoad, opts: PipelineOptions): Promise<Servable> {
+  const start = process.hrtime.bigint();
+  const metrics = opts.metrics;
+  let loaded: Servable;
+  try {
+    loaded = await loader.load(v);
+  } catch (err) {
+    metrics?.loadAttemptCount.inc({ model_path: v.dir, status: 'fail' });
+    throw err;
+  }
+  metrics?.loadAttemptCount.inc({ model_path: v.dir, status: 'success' });
+  metrics?.loadLatency.inc({ model_path: v.dir }, Math.round(Number(process.hrtime.bigint() - start) / 1000));
+  const servable = opts.scheduler && opts.batching ? new BatchingServable(loaded, opts.scheduler, opts.batching) : loaded;
+  if (!opts.warmup) return servable;
+  try {
+    await warmUp(servable, v.dir, opts.warmup);
+  } catch (err) {
+    await servable.unload();
+    throw err;
+  }
+  return servable;
+}
