@@ -38,13 +38,16 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
 
-  let server: ModelServer;
+  let server: ModelServer | undefined;
   try {
-    server = await ModelServer.start(serverOptionsFromFlags(parsed.values));
+    // A signal while models are still loading (or awaited) ends the process at once: nothing is
+    // serving yet, so there is nothing to drain.
+    server = await Promise.race([ModelServer.start(serverOptionsFromFlags(parsed.values)), shutdown.then(() => undefined)]);
   } catch (err) {
     process.stdout.write(`Failed to start server. Error: ${toServingError(err).toString()}\n`);
     return EXIT_FAILURE;
   }
+  if (!server) return 0;
   await shutdown;
   await server.stop();
   return 0;

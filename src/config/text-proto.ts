@@ -3,6 +3,7 @@ import * as protobuf from 'protobufjs';
 import { Code } from '../errors/status-code';
 import { ServingError, notFound } from '../errors/serving-error';
 import { SyntaxFailure, Token, Tokenizer } from './text-proto-tokenizer';
+import { log } from '../log/logger';
 
 /**
  * Reader for the protobuf TEXT format (what TF Serving's ParseProtoTextFile
@@ -555,7 +556,11 @@ export function readTextProtoFile<T>(type: protobuf.Type, file: string): T {
   try {
     return parseTextProto<T>(type, text);
   } catch (err) {
-    if (err instanceof TextProtoParseError) err.file = file;
+    if (err instanceof TextProtoParseError) {
+      err.file = file;
+      // TF Serving's protobuf parser logs the position on stderr, where scripts look for it.
+      log.error(err.message);
+    }
     throw err;
   }
 }

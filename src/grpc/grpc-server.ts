@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import * as fs from 'node:fs';
 import http2 = require('node:http2');
 import { SslOptions } from '../config/ssl-config';
 import { log } from '../log/logger';
@@ -113,7 +114,18 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
   ).finally(() => Object.assign(mod, originals));
 }
 
-/** Starts the gRPC listeners (TCP port and/or Unix socket). Resolves with the bound TCP port. */
+/**
+ * gRPC core (TF Serving's) unlinks a socket file left at the path before binding, so a server killed
+ * with SIGKILL restarts on the same path; anything that is not a socket is left alone and the bind fails.
+ */
+function removeSocketFile(socketPath: string): void {
+  try {
+    if (fs.lstatSync(socketPath).isSocket()) fs.unlinkSync(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** Reports each unary call as it starts and as it is answered (graceful shutdown waits for them). */
 export interface CallTracker {
   enter(): void;
@@ -136,6 +148,7 @@ function tracked(impl: grpc.UntypedServiceImplementation, tracker: CallTracker |
   return out;
 }
 
+/** Starts the gRPC listeners (TCP port and/or Unix socket). Resolves with the bound TCP port. */
 export async function startGrpcServer(
   services: GrpcServiceSet[],
   opts: GrpcListenOptions,
@@ -153,6 +166,7 @@ export async function startGrpcServer(
     log.info(`Running gRPC ModelServer at ${host}:${port} ...`);
   }
   if (opts.socketPath) {
+    removeSocketFile(opts.socketPath);
     await bind(server, `unix:${opts.socketPath}`, creds);
     log.info(`Running gRPC ModelServer at UNIX socket ${opts.socketPath} ...`);
   }

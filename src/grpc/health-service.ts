@@ -1,7 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, ServingStatus } from 'grpc-health-check';
 
-const SERVICES = ['', 'tensorflow.serving.ModelService', 'tensorflow.serving.PredictionService'];
+/**
+ * TF Serving registers the short names and the empty (whole-server) name; the full names are ours,
+ * kept because probes written against this server already ask for them.
+ */
+const SERVICES = [
+  '',
+  'ModelService',
+  'PredictionService',
+  'tensorflow.serving.ModelService',
+  'tensorflow.serving.PredictionService',
+];
 
 /**
  * grpc.health.v1.Health (--enable_grpc_healthcheck_service). TF Serving sets SERVING once at start and

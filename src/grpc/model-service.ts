@@ -32,20 +32,35 @@ export interface ConfigApplier {
  * HandleReloadConfigRequest: the new ModelServerConfig replaces the running one (models added, removed
  * and changed), with the same checks as the config file; it answers once the new models are up.
  */
-async function reloadConfig(core: ConfigApplier, req: { config?: protobuf.Message }): Promise<object> {
+async function reloadConfig(core: ConfigApplier, metrics: MetricReader, req: ReloadConfigRequest): Promise<object> {
   const type = protoType('tensorflow.serving.ModelServerConfig');
   const config = (req.config ? type.toObject(req.config, TEXT_PROTO_TO_OBJECT_OPTIONS) : {}) as ModelServerConfigProto;
+  const names = [...new Set(req.metric_names ?? [])];
+  const before = await Promise.all(names.map((n) => metrics.int64Value(n)));
   if (config.custom_model_config) {
     throw invalidArgument(
       'ServerModelConfig type not supported by HandleReloadConfigRequest. Only ModelConfigList is currently supported',
     );
   }
   await core.apply(validateModelServerConfig(config));
-  return { status: {} };
+  const after = await Promise.all(names.map((n) => metrics.int64Value(n)));
+  // Each requested metric's increase over the reload, as TF Serving reports it (0 for unknown names).
+  const metric = names.map((name, i) => ({ name, int64_value_increase: after[i] - before[i] }));
+  return { status: {}, metric };
+}
+
+/** Reads a metric by its TensorFlow name (ServingMetrics.int64Value). */
+export interface MetricReader {
+  int64Value(tfName: string): Promise<number>;
+}
+
+interface ReloadConfigRequest {
+  config?: protobuf.Message;
+  metric_names?: string[];
 }
 
 /** ModelService: model status and config reload. */
-export function modelService(manager: ServableManager<Servable>, core: ConfigApplier): {
+export function modelService(manager: ServableManager<Servable>, core: ConfigApplier, metrics: MetricReader): {
   definition: grpc.ServiceDefinition;
   implementation: grpc.UntypedServiceImplementation;
 } {
@@ -56,7 +71,7 @@ export function modelService(manager: ServableManager<Servable>, core: ConfigApp
         const statuses = getModelStatus(manager, modelSpecFromMessage(req.model_spec));
         return { model_version_status: statuses.map(statusMessage) };
       }, toGrpcStatus),
-      HandleReloadConfigRequest: unary((req: { config?: protobuf.Message }) => reloadConfig(core, req), toGrpcStatus),
+      HandleReloadConfigRequest: unary((req: ReloadConfigRequest) => reloadConfig(core, metrics, req), toGrpcStatus),
     },
   };
 }

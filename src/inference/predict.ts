@@ -1,6 +1,6 @@
 import { ServingError, failedPrecondition, internal, invalidArgument } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
-import { ServableManager } from '../lifecycle/manager';
+import { ServableHandle, ServableManager } from '../lifecycle/manager';
 import { RunContext, Servable, Signature } from '../lifecycle/servable';
 import { MAX_DIMS, RawTensorProto, TensorProtoError, tensorFromRaw } from '../tensor/tensor-proto-decode';
 import { DataType, baseDType, tfTypeName } from '../tensor/dtype';
@@ -134,17 +134,30 @@ export async function predict(
 ): Promise<PredictOutput> {
   const handle = acquireServable(manager, input.modelSpec);
   try {
-    const signatureName = input.modelSpec?.signatureName || DEFAULT_SIGNATURE;
-    const signature = handle.servable.signatures.get(signatureName);
-    if (!signature) throw failedPrecondition(`Serving signature key "${signatureName}" not found.`);
-    const run = prepareRun(signature, input, opts);
-    const { tensors, micros } = await timedRun(handle.servable, run.feedNames, run.feeds, run.fetchNames, ctx);
-    return {
-      modelSpec: { name: handle.name, version: handle.version, signatureName },
-      runtimeMicros: micros,
-      outputs: run.aliases.map((alias, i) => [alias, tensors[i]] as const),
-    };
+    return await predictOn(handle, input, opts, ctx);
   } finally {
     handle.release();
   }
+}
+
+/**
+ * Predict on a version the caller already holds (and releases): REST reads the signature's dtypes to
+ * build its tensors, and those tensors must run on that same version, not on one swapped in since.
+ */
+export async function predictOn(
+  handle: ServableHandle<Servable>,
+  input: PredictInput,
+  opts: PredictOptions,
+  ctx?: RunContext,
+): Promise<PredictOutput> {
+  const signatureName = input.modelSpec?.signatureName || DEFAULT_SIGNATURE;
+  const signature = handle.servable.signatures.get(signatureName);
+  if (!signature) throw failedPrecondition(`Serving signature key "${signatureName}" not found.`);
+  const run = prepareRun(signature, input, opts);
+  const { tensors, micros } = await timedRun(handle.servable, run.feedNames, run.feeds, run.fetchNames, ctx);
+  return {
+    modelSpec: { name: handle.name, version: handle.version, signatureName },
+    runtimeMicros: micros,
+    outputs: run.aliases.map((alias, i) => [alias, tensors[i]] as const),
+  };
 }

@@ -14,6 +14,16 @@ export function exponentialBuckets(start: number, factor: number, count: number)
   return out;
 }
 
+/** TF Serving's Prometheus exporter names a metric by its TF path with ':' for other characters. */
+export function prometheusName(tfName: string): string {
+  return tfName.replace(/[^a-zA-Z0-9_]/g, ':');
+}
+
+function compareLabels(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return a.length - b.length;
+}
+
 const LATENCY_BUCKETS = exponentialBuckets(10, 1.8, 33);
 const BATCH_SIZE_BUCKETS = exponentialBuckets(1, 2, 14);
 
@@ -131,6 +141,21 @@ export class ServingMetrics {
     labelNames: ['thread_pool_name'],
     registers: [this.registry],
   });
+
+  /**
+   * A metric's value as TF Serving's HandleReloadConfigRequest reads it: by its TensorFlow name
+   * (`/tensorflow/serving/request_count`), the first point's int64 value, and 0 for a metric that does
+   * not exist, has no point yet, or holds a distribution (which has no int64 value).
+   */
+  async int64Value(tfName: string): Promise<number> {
+    const metric = this.registry.getSingleMetric(prometheusName(tfName));
+    if (!metric || metric instanceof Histogram) return 0;
+    const { values } = await metric.get();
+    // TensorFlow keeps a metric's points ordered by their label values; the first one is read.
+    const key = (v: { labels: object }) => Object.values(v.labels).map(String);
+    const first = [...values].sort((a, b) => compareLabels(key(a), key(b)))[0];
+    return first ? Math.trunc(first.value) : 0;
+  }
 
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {

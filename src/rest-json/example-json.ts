@@ -1,7 +1,6 @@
 import Long from 'long';
 import { ServingError, invalidArgument } from '../errors/serving-error';
 import { protoType } from '../proto/root';
-import { jsonValueToString } from './json-debug-string';
 import { JsonParseOptions } from './json-parse';
 import { JsonObject, JsonValue, NumFlag, arrayItem, findMember, isBase64Object, jsonTypeName } from './json-value';
 import { formatError, parseRequestDocument } from './request-document';
@@ -83,8 +82,6 @@ function setKind(feature: FeatureBuilder, kind: FeatureKind, name: string): void
 const unexpectedType = (name: string, v: JsonValue): ServingError =>
   invalidArgument(`Feature: ${name} has element with unexpected JSON type: ${jsonTypeName(v)}`);
 
-const FLOAT_MAX = 3.4028234663852886e38;
-
 /** AddValueToFeature. */
 function addFeatureValue(v: JsonValue, name: string, feature: FeatureBuilder): void {
   switch (v.type) {
@@ -107,14 +104,11 @@ function addFeatureValue(v: JsonValue, name: string, feature: FeatureBuilder): v
     case 'number':
       if (v.flags & NumFlag.DOUBLE) {
         setKind(feature, 'float_list', name);
-        // IsLosslessDecimal<float> for a double: finite values must be within float range.
-        if (Number.isFinite(v.value) && (v.value > FLOAT_MAX || v.value < -FLOAT_MAX)) {
-          throw invalidArgument(`Cannot convert JSON value: ${jsonValueToString(v)} to float without loss of precision.`);
-        }
+        // GetFloat: rounded to float, ±Infinity beyond its range (no precision check since 2021).
         feature.values.push(Math.fround(v.value));
       } else {
         setKind(feature, 'int64_list', name);
-        if (!(v.flags & NumFlag.INT64)) throw invalidArgument(`Feature: ${name} has uint64 element. Only int64 is supported.`);
+        if (!(v.flags & NumFlag.INT64)) throw invalidArgument(`Feature: ${name} has uint64_t element. Only int64_t is supported.`);
         feature.values.push(Number.isSafeInteger(v.value) ? v.value : Long.fromString(v.bigint.toString()));
       }
       return;

@@ -50,8 +50,7 @@ export function parsePredictRequest(
     if (inputs !== undefined) {
       throw formatError(root, "Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist ");
     }
-    // "Excepting" is TF Serving's spelling.
-    if (instances.type !== 'array') throw formatError(root, "Excepting 'instances' to be an list/array");
+    if (instances.type !== 'array') throw formatError(root, "Expecting 'instances' to be an list/array");
     if (instances.items.length === 0) throw formatError(root, "No values in 'instances' array");
     return { signatureName, format: 'row', inputs: tensorsFromInstances(instances, specs) };
   }

@@ -11,15 +11,16 @@ import { JsonValue, NumFlag, jsonTypeName } from './json-value';
  *
  * | dtype                     | JSON accepted                                   |
  * |---------------------------|-------------------------------------------------|
- * | float, double             | any number that fits losslessly (see below), NaN, ±Infinity |
+ * | float, double             | any number, NaN, ±Infinity (rounded to the type; beyond float's range: ±Infinity) |
  * | int32, int16, int8, uint8 | integers in int32 range (narrower types wrap, as TensorFlow's int_val copy does) |
  * | int64 / uint32 / uint64   | integers in that type's range                    |
  * | bool                      | true / false                                     |
  * | string                    | a string (its bytes) or `{"b64": "..."}`         |
  * | anything else             | nothing: UNIMPLEMENTED                          |
  *
- * "Losslessly": an integer token must be at most 2^24 - 1 (float) or 2^53 - 1 (double) in magnitude;
- * a fractional token only has to be within the type's finite range.
+ * Numbers become float and double as rapidjson's GetFloat/GetDouble convert them, without a precision
+ * check: TF Serving dropped its "without loss of precision" error in 2021 (api_rest.md, "Floating
+ * Point Precision"), so an integer such as 1435774380 sent for a float input is rounded silently.
  */
 /** Largest buffer reserved up front from a size hint (elements). */
 const MAX_INITIAL_CAPACITY = 1 << 20;
@@ -58,11 +59,9 @@ export class TensorValues {
     if (i === this.capacity()) this.reserve(i * 2);
     switch (this.kind) {
       case Kind.FLOAT:
-        if (!isLossless(value, flags, FLOAT_MAX_INT, FLOAT_MAX, node)) throw lossyError(node(), 'float');
         this.f32[i] = value;
         break;
       case Kind.DOUBLE:
-        if (!isLossless(value, flags, DOUBLE_MAX_INT, Number.MAX_VALUE, node)) throw lossyError(node(), 'double');
         this.f64[i] = value;
         break;
       case Kind.INT32:
@@ -298,34 +297,9 @@ function kindOf(dtype: number): Kind {
   }
 }
 
-const FLOAT_MAX_INT = 16777215; // 2^24 - 1
-const DOUBLE_MAX_INT = 9007199254740991; // 2^53 - 1
-const FLOAT_MAX = 3.4028234663852886e38;
-const INT64_MIN = -9223372036854775808;
-
-/**
- * IsLosslessDecimal<T>. Its `std::abs(int64)` leaves INT64_MIN negative, so that one integer passes
- * for both types; reproduced so the same requests succeed.
- */
-function isLossless(value: number, flags: number, maxInt: number, maxFinite: number, node: () => JsonValue): boolean {
-  if (!Number.isFinite(value)) return true;
-  if (flags & NumFlag.UINT64) return value <= maxInt;
-  if (flags & NumFlag.INT64) {
-    if (value === INT64_MIN) {
-      const n = node();
-      if (n.type === 'number' && n.bigint === -(2n ** 63n)) return true;
-    }
-    return Math.abs(value) <= maxInt;
-  }
-  return value <= maxFinite && value >= -maxFinite;
-}
-
 /** TypeError of util/json_tensor.cc. */
 export const typeError = (v: JsonValue, dtype: number): ServingError =>
   invalidArgument(`JSON Value: ${jsonValueToString(v)} Type: ${jsonTypeName(v)} is not of expected type: ${tfTypeName(dtype)}`);
-
-const lossyError = (v: JsonValue, target: string): ServingError =>
-  invalidArgument(`Cannot convert JSON value: ${jsonValueToString(v)} to ${target} without loss of precision.`);
 
 const conversionError = (v: JsonValue, dtype: number): ServingError =>
   unimplemented(`Conversion of JSON Value: ${jsonValueToString(v)} to type: ${tfTypeName(dtype)}`);

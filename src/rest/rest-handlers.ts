@@ -3,9 +3,9 @@ import { classify } from '../inference/classify';
 import { getModelMetadata, SIGNATURE_DEF_FIELD } from '../inference/metadata';
 import { DEFAULT_SIGNATURE, ModelSpecInput, acquireServable } from '../inference/model-spec';
 import { getModelStatus } from '../inference/model-status';
-import { PredictOptions, predict } from '../inference/predict';
+import { PredictOptions, predictOn } from '../inference/predict';
 import { regress } from '../inference/regress';
-import { ServableManager } from '../lifecycle/manager';
+import { ServableHandle, ServableManager } from '../lifecycle/manager';
 import { RunContext, Servable } from '../lifecycle/servable';
 import { InputSpec } from '../rest-json/predict-request';
 import {
@@ -70,21 +70,25 @@ export class RestApiHandlers implements RestHandlers {
   }
 
   private async predict(route: RestRoute & { kind: 'infer' }, body: Buffer, ctx: RunContext, int64AsStrings: boolean): Promise<RestAnswer> {
-    // The signature's inputs decide how JSON values become tensors, so look them up first.
-    const lookup = (signatureName: string): ReadonlyMap<string, InputSpec> => {
-      const handle = acquireServable(this.manager, this.spec(route, signatureName));
-      try {
+    // One handle for the whole request, as gRPC: the signature's dtypes decide how JSON values become
+    // tensors, and those tensors must run on the version they were built for.
+    const held: { handle?: ServableHandle<Servable> } = {};
+    try {
+      const lookup = (signatureName: string): ReadonlyMap<string, InputSpec> => {
+        held.handle ??= acquireServable(this.manager, this.spec(route, signatureName));
         const key = signatureName || DEFAULT_SIGNATURE;
-        const signature = handle.servable.signatures.get(key);
+        const signature = held.handle.servable.signatures.get(key);
         if (!signature) throw invalidArgument(`Serving signature name: "${key}" not found in signature def`);
         return signature.inputs;
-      } finally {
-        handle.release();
-      }
-    };
-    const req = parsePredictRequest(body, lookup);
-    const out = await predict(this.manager, { modelSpec: this.spec(route, req.signatureName), inputs: req.inputs, outputFilter: [] }, this.opts, ctx);
-    return { body: writePredictResponse(out.outputs, req.format, { int64AsStrings }), runtimeMicros: out.runtimeMicros };
+      };
+      const req = parsePredictRequest(body, lookup);
+      const handle = held.handle ?? acquireServable(this.manager, this.spec(route, req.signatureName));
+      held.handle = handle;
+      const out = await predictOn(handle, { modelSpec: this.spec(route, req.signatureName), inputs: req.inputs, outputFilter: [] }, this.opts, ctx);
+      return { body: writePredictResponse(out.outputs, req.format, { int64AsStrings }), runtimeMicros: out.runtimeMicros };
+    } finally {
+      held.handle?.release();
+    }
   }
 
   private async classifyOrRegress(route: RestRoute & { kind: 'infer' }, verb: 'classify' | 'regress', body: Buffer, ctx: RunContext): Promise<RestAnswer> {

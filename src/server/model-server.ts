@@ -48,7 +48,7 @@ export class ModelServer {
     readonly core: ServerCore,
     private readonly source: ModelSource,
     private readonly opts: ServerOptions,
-    readonly metrics: ServingMetrics | undefined,
+    readonly metrics: ServingMetrics,
   ) {
     servables.on('state', () => this.health.set(this.ready()));
   }
@@ -60,9 +60,10 @@ export class ModelServer {
   }
 
   static async start(opts: ServerOptions): Promise<ModelServer> {
-    const metrics = opts.monitoring.prometheus.enabled ? new ServingMetrics() : undefined;
+    // Recorded always, as TF Serving does (HandleReloadConfigRequest reads them); exported only when enabled.
+    const metrics = new ServingMetrics();
     const scheduler = opts.batching ? new BatchScheduler(opts.batching.numBatchThreads) : undefined;
-    if (scheduler && metrics && opts.batching) observeBatching(scheduler, metrics, opts.batching.threadPoolName);
+    if (scheduler && opts.batching) observeBatching(scheduler, metrics, opts.batching.threadPoolName);
     const servables = new ServableManager<Servable>({ unavailableUntilFirstLoad: !opts.waitForModelsAtStartup });
     servables.on('state', (e) => {
       if (e.state === VersionState.AVAILABLE) log.info(`Successfully loaded servable version ${servableIdString(e)}`);
@@ -92,7 +93,7 @@ export class ModelServer {
     const core: ServerCore = new ServerCore(manager, source, {
       allowVersionLabelsForUnavailableModels: opts.allowVersionLabelsForUnavailableModels,
     });
-    if (metrics) observeVersions(servables, metrics);
+    observeVersions(servables, metrics);
     const server = new ModelServer(servables, core, source, opts, metrics);
     for (const m of opts.modelConfig.models) servables.addModel(m.name);
     const initial = core.apply(opts.modelConfig, true);
@@ -117,7 +118,7 @@ export class ModelServer {
     const predictOptions = { checkMethodName: this.opts.enableSignatureMethodNameCheck };
     const services = [
       predictionService(this.servables, { ...predictOptions, tensorContentOutputs: this.opts.tensorContentOutputs, metrics: this.metrics }),
-      modelService(this.servables, this.core),
+      modelService(this.servables, this.core, this.metrics),
     ];
     const { server, port } = await startGrpcServer(
       services,
@@ -153,7 +154,7 @@ export class ModelServer {
       new RestApiHandlers(this.servables, predictOptions, () => this.core.config().models.map((m) => m.name)),
       {
         ready: () => this.ready(),
-        metrics: metrics ? { path: prometheus.path, text: () => metrics.text() } : undefined,
+        metrics: prometheus.enabled ? { path: prometheus.path, text: () => metrics.text() } : undefined,
       },
       {
         port,

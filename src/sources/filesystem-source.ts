@@ -7,7 +7,10 @@ import { aspiredVersions } from '../lifecycle/version-policy';
 import { AspiredVersion, ModelSource, SourceModel } from './source';
 
 export interface FileSystemSourceOptions {
-  /** --file_system_poll_wait_seconds: 0 scans once at start, negative never scans on a timer. */
+  /**
+   * --file_system_poll_wait_seconds: positive polls on that period and watches; 0 scans once at start
+   * (and when the config changes) and never again, as TF Serving; negative never scans on a timer.
+   */
   readonly pollWaitSeconds: number;
   /** How long a version folder must stay unchanged before it counts as complete. */
   readonly settleMs: number;
@@ -76,7 +79,8 @@ export class FileSystemSource extends EventEmitter implements ModelSource {
   private rewatch(): void {
     void this.watcher?.close();
     this.watcher = undefined;
-    if (this.opts.pollWaitSeconds < 0 || this.models.size === 0) return;
+    // As TF Serving, 0 means "look once": no watching either, only the scans that finish settling.
+    if (this.opts.pollWaitSeconds <= 0 || this.models.size === 0) return;
     const paths = [...this.models.values()].map((m) => m.basePath);
     this.watcher = watch(paths, { ignoreInitial: true, depth: 3, ignorePermissionErrors: true });
     this.watcher.on('all', () => this.scanSoon());

@@ -6,6 +6,7 @@ import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { SHARED_TESTDATA, hasSharedTestdata } from '../helpers/paths';
 import { runPythonJson } from '../helpers/python';
 import { ServerProcess, startServer } from '../helpers/server-process';
+import { describeWithSharedTestdata } from '../helpers/shared-testdata';
 
 /**
  * Classify, Regress and MultiInference through the official Python client (python/check_classify_regress.py):
@@ -306,146 +307,138 @@ describe('MultiInference on our classifier', () => {
   });
 });
 
-if (!hasSharedTestdata()) {
-  describe('TF Serving half_plus_two models', () => {
-    test('are absent: these checks need ../shared/testdata/tf_serving', () => {
-      console.warn(`NOTICE: ${SHARED_TESTDATA} not found; Classify/Regress checks on TF Serving's half_plus_two models did not run`);
-    });
-  });
-} else {
-  describe('TF Serving half_plus_two models', () => {
-    let r: Map<string, Result>;
-    const typeError = { code: 'INVALID_ARGUMENT', details: 'Expects arg[0] to be float but string is provided' };
+describeWithSharedTestdata('TF Serving half_plus_two models', () => {
+  let r: Map<string, Result>;
+  const typeError = { code: 'INVALID_ARGUMENT', details: 'Expects arg[0] to be float but string is provided' };
 
-    beforeAll(async () => {
-      const c = (name: string, model: string, signature: string, extra: Partial<Case> = {}): Case => ({
-        name, rpc: 'classify', model, signature, examples: x(2, 10, -4), ...extra,
-      });
-      const g = (name: string, model: string, signature: string, extra: Partial<Case> = {}): Case => ({
-        name, rpc: 'regress', model, signature, examples: x(80, 1, -3), ...extra,
-      });
-      const multi = (name: string, model: string, signatures: Array<[string, string]>, extra: Partial<Case> = {}): Case => ({
-        name,
+  beforeAll(async () => {
+    const c = (name: string, model: string, signature: string, extra: Partial<Case> = {}): Case => ({
+      name, rpc: 'classify', model, signature, examples: x(2, 10, -4), ...extra,
+    });
+    const g = (name: string, model: string, signature: string, extra: Partial<Case> = {}): Case => ({
+      name, rpc: 'regress', model, signature, examples: x(80, 1, -3), ...extra,
+    });
+    const multi = (name: string, model: string, signatures: Array<[string, string]>, extra: Partial<Case> = {}): Case => ({
+      name,
+      rpc: 'multi',
+      tasks: signatures.map(([signature, method]) => ({ model, signature, method })),
+      examples: x(2),
+      ...extra,
+    });
+    r = await runCases(server.target, [
+      c('tf1 classify_x_to_y', 'half_plus_two', 'classify_x_to_y'),
+      g('tf1 regress_x_to_y', 'half_plus_two', 'regress_x_to_y'),
+      g('tf1 regress_x_to_y2', 'half_plus_two', 'regress_x_to_y2'),
+      g('tf1 regress_x_to_y2 with context', 'half_plus_two', 'regress_x_to_y2', { context: { x: { float: [100] } }, examples: x(2) }),
+      g('tf1 x from the context', 'half_plus_two', 'regress_x_to_y', { context: { x: { float: [6] } }, examples: [{ x2: { float: [1] } }] }),
+      g('tf1 regress_x2_to_y3', 'half_plus_two', 'regress_x2_to_y3', { examples: [{ x2: { float: [4] } }] }),
+      c('tf1 classify_x2_to_y3', 'half_plus_two', 'classify_x2_to_y3'),
+      c('tf2 classify_x_to_y', 'half_plus_two_tf2', 'classify_x_to_y'),
+      g('tf2 regress_x_to_y', 'half_plus_two_tf2', 'regress_x_to_y'),
+      g('tf2 regress_x_to_y2', 'half_plus_two_tf2', 'regress_x_to_y2', { context: { x: { float: [4] } }, examples: [{}, { x: { float: [8] } }] }),
+      g('tf2 regress_x2_to_y3', 'half_plus_two_tf2', 'regress_x2_to_y3', { examples: [{ x2: { float: [4] } }] }),
+      c('tf2 classify_x2_to_y3', 'half_plus_two_tf2', 'classify_x2_to_y3', { examples: [{ x2: { float: [4] } }] }),
+      c('2 versions latest', 'two_versions', 'classify_x_to_y'),
+      g('2 versions 123', 'two_versions', 'regress_x_to_y', { version: 123 }),
+      c('2 versions classify_x2_to_y3', 'two_versions', 'classify_x2_to_y3'),
+      multi('tf1 multi', 'half_plus_two', [['regress_x_to_y', REGRESS], ['classify_x_to_y', CLASSIFY]]),
+      multi('tf2 multi, a distinct input tensor per signature', 'half_plus_two_tf2', [
+        ['classify_x_to_y', CLASSIFY], ['regress_x_to_y2', REGRESS], ['regress_x_to_y', REGRESS],
+      ]),
+      {
+        name: 'multi uses the version of task 0',
         rpc: 'multi',
-        tasks: signatures.map(([signature, method]) => ({ model, signature, method })),
+        tasks: [
+          { model: 'two_versions', signature: 'regress_x_to_y', method: REGRESS, version: 123 },
+          { model: 'two_versions', signature: 'classify_x_to_y', method: CLASSIFY, version: 124 },
+        ],
         examples: x(2),
-        ...extra,
-      });
-      r = await runCases(server.target, [
-        c('tf1 classify_x_to_y', 'half_plus_two', 'classify_x_to_y'),
-        g('tf1 regress_x_to_y', 'half_plus_two', 'regress_x_to_y'),
-        g('tf1 regress_x_to_y2', 'half_plus_two', 'regress_x_to_y2'),
-        g('tf1 regress_x_to_y2 with context', 'half_plus_two', 'regress_x_to_y2', { context: { x: { float: [100] } }, examples: x(2) }),
-        g('tf1 x from the context', 'half_plus_two', 'regress_x_to_y', { context: { x: { float: [6] } }, examples: [{ x2: { float: [1] } }] }),
-        g('tf1 regress_x2_to_y3', 'half_plus_two', 'regress_x2_to_y3', { examples: [{ x2: { float: [4] } }] }),
-        c('tf1 classify_x2_to_y3', 'half_plus_two', 'classify_x2_to_y3'),
-        c('tf2 classify_x_to_y', 'half_plus_two_tf2', 'classify_x_to_y'),
-        g('tf2 regress_x_to_y', 'half_plus_two_tf2', 'regress_x_to_y'),
-        g('tf2 regress_x_to_y2', 'half_plus_two_tf2', 'regress_x_to_y2', { context: { x: { float: [4] } }, examples: [{}, { x: { float: [8] } }] }),
-        g('tf2 regress_x2_to_y3', 'half_plus_two_tf2', 'regress_x2_to_y3', { examples: [{ x2: { float: [4] } }] }),
-        c('tf2 classify_x2_to_y3', 'half_plus_two_tf2', 'classify_x2_to_y3', { examples: [{ x2: { float: [4] } }] }),
-        c('2 versions latest', 'two_versions', 'classify_x_to_y'),
-        g('2 versions 123', 'two_versions', 'regress_x_to_y', { version: 123 }),
-        c('2 versions classify_x2_to_y3', 'two_versions', 'classify_x2_to_y3'),
-        multi('tf1 multi', 'half_plus_two', [['regress_x_to_y', REGRESS], ['classify_x_to_y', CLASSIFY]]),
-        multi('tf2 multi, a distinct input tensor per signature', 'half_plus_two_tf2', [
-          ['classify_x_to_y', CLASSIFY], ['regress_x_to_y2', REGRESS], ['regress_x_to_y', REGRESS],
-        ]),
-        {
-          name: 'multi uses the version of task 0',
-          rpc: 'multi',
-          tasks: [
-            { model: 'two_versions', signature: 'regress_x_to_y', method: REGRESS, version: 123 },
-            { model: 'two_versions', signature: 'classify_x_to_y', method: CLASSIFY, version: 124 },
-          ],
-          examples: x(2),
-        },
-      ]);
-    });
+      },
+    ]);
+  });
 
-    test('TF1 classify_x_to_y: scores y = 0.5x + 2, no labels', () => {
-      const res = get(r, 'tf1 classify_x_to_y');
-      expect(res.classifications).toEqual(scoresOnly([3, 7, 0]));
-      expect(res.model_spec).toEqual({ name: 'half_plus_two', version: 123, signature_name: 'classify_x_to_y' });
-    });
+  test('TF1 classify_x_to_y: scores y = 0.5x + 2, no labels', () => {
+    const res = get(r, 'tf1 classify_x_to_y');
+    expect(res.classifications).toEqual(scoresOnly([3, 7, 0]));
+    expect(res.model_spec).toEqual({ name: 'half_plus_two', version: 123, signature_name: 'classify_x_to_y' });
+  });
 
-    test('TF1 regress_x_to_y and regress_x_to_y2', () => {
-      expect(get(r, 'tf1 regress_x_to_y').regressions).toEqual([42, 2.5, 0.5]);
-      expect(get(r, 'tf1 regress_x_to_y2').regressions).toEqual([80, 1, -3].map((v) => half(v, 3)));
-      expect(get(r, 'tf1 regress_x_to_y2').model_spec).toEqual({ name: 'half_plus_two', version: 123, signature_name: 'regress_x_to_y2' });
-    });
+  test('TF1 regress_x_to_y and regress_x_to_y2', () => {
+    expect(get(r, 'tf1 regress_x_to_y').regressions).toEqual([42, 2.5, 0.5]);
+    expect(get(r, 'tf1 regress_x_to_y2').regressions).toEqual([80, 1, -3].map((v) => half(v, 3)));
+    expect(get(r, 'tf1 regress_x_to_y2').model_spec).toEqual({ name: 'half_plus_two', version: 123, signature_name: 'regress_x_to_y2' });
+  });
 
-    test('context features: overridden by the example, or used when the example lacks them', () => {
-      expect(get(r, 'tf1 regress_x_to_y2 with context').regressions).toEqual([half(2, 3)]);
-      expect(get(r, 'tf1 x from the context').regressions).toEqual([half(6, 2)]);
-      expect(get(r, 'tf2 regress_x_to_y2').regressions).toEqual([half(4, 3), half(8, 3)]);
-    });
+  test('context features: overridden by the example, or used when the example lacks them', () => {
+    expect(get(r, 'tf1 regress_x_to_y2 with context').regressions).toEqual([half(2, 3)]);
+    expect(get(r, 'tf1 x from the context').regressions).toEqual([half(6, 2)]);
+    expect(get(r, 'tf2 regress_x_to_y2').regressions).toEqual([half(4, 3), half(8, 3)]);
+  });
 
-    test('TF2 signatures (method_name predict) classify and regress with the method check off', () => {
-      expect(get(r, 'tf2 classify_x_to_y').classifications).toEqual(scoresOnly([3, 7, 0]));
-      expect(get(r, 'tf2 classify_x_to_y').model_spec).toEqual({ name: 'half_plus_two_tf2', version: 123, signature_name: 'classify_x_to_y' });
-      expect(get(r, 'tf2 regress_x_to_y').regressions).toEqual([42, 2.5, 0.5]);
-    });
+  test('TF2 signatures (method_name predict) classify and regress with the method check off', () => {
+    expect(get(r, 'tf2 classify_x_to_y').classifications).toEqual(scoresOnly([3, 7, 0]));
+    expect(get(r, 'tf2 classify_x_to_y').model_spec).toEqual({ name: 'half_plus_two_tf2', version: 123, signature_name: 'classify_x_to_y' });
+    expect(get(r, 'tf2 regress_x_to_y').regressions).toEqual([42, 2.5, 0.5]);
+  });
 
-    test('x2 signatures take a float tensor, not serialized Examples: TensorFlow refuses the string feed', () => {
-      // TF Serving feeds the serialized-Example string tensor to whatever tensor `inputs` names; for
-      // x2:0 (float) TensorFlow's session rejects it, and that status is what the client gets.
-      expect(get(r, 'tf1 regress_x2_to_y3').error).toEqual(typeError);
-      expect(get(r, 'tf2 regress_x2_to_y3').error).toEqual(typeError);
-      expect(get(r, 'tf2 classify_x2_to_y3').error).toEqual(typeError);
-      expect(get(r, '2 versions classify_x2_to_y3').error).toEqual(typeError);
-      expect(get(r, 'tf1 classify_x2_to_y3').error).toEqual({
-        code: 'INVALID_ARGUMENT',
-        details: 'No signature was found with the name: classify_x2_to_y3',
-      });
-    });
-
-    test('the same x2 signatures compute y3 = 0.5 * x2 + 3 when fed floats through Predict', async () => {
-      const client = new TestClient(server.target);
-      try {
-        for (const [model, signature, shape] of [
-          ['half_plus_two', 'regress_x2_to_y3', [2, 1]],
-          ['two_versions', 'classify_x2_to_y3', [2, 1]],
-        ] as const) {
-          const res = await client.predict({ model_spec: { name: model, signature_name: signature }, inputs: { inputs: floatTensor([4, -2], [...shape]) } });
-          if (!res.ok) throw new Error(`${res.error.code}: ${res.error.details}`);
-          const out = res.response.outputs[signature.startsWith('classify') ? 'scores' : 'outputs'];
-          expect(out.float_val).toEqual([half(4, 3), half(-2, 3)]);
-        }
-      } finally {
-        client.close();
-      }
-    });
-
-    test('2 versions: the latest by default, a pinned version on request', () => {
-      expect(get(r, '2 versions latest').model_spec).toEqual({ name: 'two_versions', version: 124, signature_name: 'classify_x_to_y' });
-      expect(get(r, '2 versions latest').classifications).toEqual(scoresOnly([3, 7, 0]));
-      expect(get(r, '2 versions 123').model_spec).toEqual({ name: 'two_versions', version: 123, signature_name: 'regress_x_to_y' });
-      expect(get(r, '2 versions 123').regressions).toEqual([42, 2.5, 0.5]);
-    });
-
-    test("MultiInference as in TF Serving's own server test: regress and classify of x=2 are 3", () => {
-      const res = get(r, 'tf1 multi');
-      expect(res.results).toEqual([
-        { kind: 'regression_result', model_spec: { name: 'half_plus_two', version: 123, signature_name: 'regress_x_to_y' }, regressions: [3] },
-        { kind: 'classification_result', model_spec: { name: 'half_plus_two', version: 123, signature_name: 'classify_x_to_y' }, classifications: scoresOnly([3]) },
-      ]);
-    });
-
-    test('MultiInference on TF2 feeds the Examples to the input tensor of each signature in one run', () => {
-      const res = get(r, 'tf2 multi, a distinct input tensor per signature');
-      expect(res.error).toBeUndefined();
-      expect(res.results?.[0].classifications).toEqual(scoresOnly([3]));
-      expect(res.results?.[1].regressions).toEqual([4]);
-      expect(res.results?.[2].regressions).toEqual([3]);
-    });
-
-    test('MultiInference serves the version task 0 asks for, for every task', () => {
-      const res = get(r, 'multi uses the version of task 0');
-      expect(res.results?.map((x) => x.model_spec.version)).toEqual([123, 123]);
+  test('x2 signatures take a float tensor, not serialized Examples: TensorFlow refuses the string feed', () => {
+    // TF Serving feeds the serialized-Example string tensor to whatever tensor `inputs` names; for
+    // x2:0 (float) TensorFlow's session rejects it, and that status is what the client gets.
+    expect(get(r, 'tf1 regress_x2_to_y3').error).toEqual(typeError);
+    expect(get(r, 'tf2 regress_x2_to_y3').error).toEqual(typeError);
+    expect(get(r, 'tf2 classify_x2_to_y3').error).toEqual(typeError);
+    expect(get(r, '2 versions classify_x2_to_y3').error).toEqual(typeError);
+    expect(get(r, 'tf1 classify_x2_to_y3').error).toEqual({
+      code: 'INVALID_ARGUMENT',
+      details: 'No signature was found with the name: classify_x2_to_y3',
     });
   });
-}
+
+  test('the same x2 signatures compute y3 = 0.5 * x2 + 3 when fed floats through Predict', async () => {
+    const client = new TestClient(server.target);
+    try {
+      for (const [model, signature, shape] of [
+        ['half_plus_two', 'regress_x2_to_y3', [2, 1]],
+        ['two_versions', 'classify_x2_to_y3', [2, 1]],
+      ] as const) {
+        const res = await client.predict({ model_spec: { name: model, signature_name: signature }, inputs: { inputs: floatTensor([4, -2], [...shape]) } });
+        if (!res.ok) throw new Error(`${res.error.code}: ${res.error.details}`);
+        const out = res.response.outputs[signature.startsWith('classify') ? 'scores' : 'outputs'];
+        expect(out.float_val).toEqual([half(4, 3), half(-2, 3)]);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  test('2 versions: the latest by default, a pinned version on request', () => {
+    expect(get(r, '2 versions latest').model_spec).toEqual({ name: 'two_versions', version: 124, signature_name: 'classify_x_to_y' });
+    expect(get(r, '2 versions latest').classifications).toEqual(scoresOnly([3, 7, 0]));
+    expect(get(r, '2 versions 123').model_spec).toEqual({ name: 'two_versions', version: 123, signature_name: 'regress_x_to_y' });
+    expect(get(r, '2 versions 123').regressions).toEqual([42, 2.5, 0.5]);
+  });
+
+  test("MultiInference as in TF Serving's own server test: regress and classify of x=2 are 3", () => {
+    const res = get(r, 'tf1 multi');
+    expect(res.results).toEqual([
+      { kind: 'regression_result', model_spec: { name: 'half_plus_two', version: 123, signature_name: 'regress_x_to_y' }, regressions: [3] },
+      { kind: 'classification_result', model_spec: { name: 'half_plus_two', version: 123, signature_name: 'classify_x_to_y' }, classifications: scoresOnly([3]) },
+    ]);
+  });
+
+  test('MultiInference on TF2 feeds the Examples to the input tensor of each signature in one run', () => {
+    const res = get(r, 'tf2 multi, a distinct input tensor per signature');
+    expect(res.error).toBeUndefined();
+    expect(res.results?.[0].classifications).toEqual(scoresOnly([3]));
+    expect(res.results?.[1].regressions).toEqual([4]);
+    expect(res.results?.[2].regressions).toEqual([3]);
+  });
+
+  test('MultiInference serves the version task 0 asks for, for every task', () => {
+    const res = get(r, 'multi uses the version of task 0');
+    expect(res.results?.map((x) => x.model_spec.version)).toEqual([123, 123]);
+  });
+});
 
 describe('--enable_signature_method_name_check', () => {
   let checked: ServerProcess;

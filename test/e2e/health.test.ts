@@ -25,7 +25,8 @@ const HealthClientCtor = grpc.makeClientConstructor(healthService as unknown as 
   creds: grpc.ChannelCredentials,
 ) => HealthClient;
 
-const SERVICES = ['', 'tensorflow.serving.ModelService', 'tensorflow.serving.PredictionService'];
+/** TF Serving's names (short, and "" for the whole server), then ours (full names) kept as aliases. */
+const SERVICES = ['', 'ModelService', 'PredictionService', 'tensorflow.serving.ModelService', 'tensorflow.serving.PredictionService'];
 
 const get = (port: number, urlPath: string, method = 'GET', body?: string) => request(port, method, urlPath, body);
 

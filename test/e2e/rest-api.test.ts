@@ -7,6 +7,7 @@ import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { SHARED_TESTDATA, hasSharedTestdata } from '../helpers/paths';
 import { Reply, request, waitForRest } from '../helpers/http-client';
 import { ServerProcess, freePort, startServer } from '../helpers/server-process';
+import { describeWithSharedTestdata } from '../helpers/shared-testdata';
 
 /**
  * TF Serving's REST API (--rest_api_port) end to end, against the real server process with a real
@@ -701,93 +702,85 @@ describe('transport: gzip, body limit, CORS, timeout', () => {
   });
 });
 
-if (!SHARED) {
-  describe("TF Serving's shared test models over REST", () => {
-    test('are absent: these checks need ../shared/testdata/tf_serving', () => {
-      console.warn(`NOTICE: ${SHARED_TESTDATA} not found; REST checks on TF Serving's own models did not run`);
-    });
+describeWithSharedTestdata("TF Serving's shared test models over REST", () => {
+  const golden = (file: string) => JSON.parse(fs.readFileSync(path.join(SHARED_TESTDATA, file), 'utf8')) as Record<string, unknown>;
+
+  test('half_plus_three: {"instances": [1.0, 2.0, 5.0]} → predictions [3.5, 4.0, 5.5] (api_rest.md), byte for byte', async () => {
+    const r = await post('/v1/models/half_plus_three:predict', '{"instances": [1.0, 2.0, 5.0]}');
+    expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: '{\n    "predictions": [3.5, 4.0, 5.5\n    ]\n}' });
+    expect(r.headers['content-type']).toBe('application/json');
+    const cols = await post('/v1/models/half_plus_three:predict', '{"inputs": [1.0, 2.0, 5.0]}');
+    expect(cols.text).toBe('{\n    "outputs": [\n        3.5,\n        4.0,\n        5.5\n    ]\n}');
   });
-} else {
-  describe("TF Serving's shared test models over REST", () => {
-    const golden = (file: string) => JSON.parse(fs.readFileSync(path.join(SHARED_TESTDATA, file), 'utf8')) as Record<string, unknown>;
 
-    test('half_plus_three: {"instances": [1.0, 2.0, 5.0]} → predictions [3.5, 4.0, 5.5] (api_rest.md), byte for byte', async () => {
-      const r = await post('/v1/models/half_plus_three:predict', '{"instances": [1.0, 2.0, 5.0]}');
-      expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: '{\n    "predictions": [3.5, 4.0, 5.5\n    ]\n}' });
-      expect(r.headers['content-type']).toBe('application/json');
-      const cols = await post('/v1/models/half_plus_three:predict', '{"inputs": [1.0, 2.0, 5.0]}');
-      expect(cols.text).toBe('{\n    "outputs": [\n        3.5,\n        4.0,\n        5.5\n    ]\n}');
-    });
-
-    test.each([
-      ['/v1/models/saved_model_half_plus_two_2_versions:predict', '{"instances": [[1.0, 2.0], [3.0, 4.0]]}', '{\n    "predictions": [[2.5, 3.0], [3.5, 4.0]\n    ]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:predict', '{"instances": [1.0, 2.0]}', '{\n    "predictions": [2.5, 3.0\n    ]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:predict', '{"signature_name": "serving_default", "instances": [3.0, 4.0]}', '{\n    "predictions": [3.5, 4.0\n    ]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/labels/stable:predict', '{"signature_name": "serving_default", "inputs": [3.0, 4.0]}', '{\n    "outputs": [\n        3.5,\n        4.0\n    ]\n}'],
-      ['/v1/models/default:predict', '{"instances": [[1.0], [2.0], [5.0]]}', '{\n    "predictions": [[2.5], [3.0], [4.5]\n    ]\n}'],
-      ['/v1/models/half_plus_two_tf2:predict', '{"instances": [1.0, 2.0]}', '{\n    "predictions": [2.5, 3.0\n    ]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions:regress', '{"signature_name": "regress_x_to_y", "examples": [ { "x": 80.0 } ] }', '{\n    "results": [42.0]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:regress', '{"signature_name": "regress_x_to_y", "examples": [ { "x": 80.0 } ] }', '{\n    "results": [42.0]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions:classify', '{"signature_name": "classify_x_to_y", "examples": [ { "x": 20.0 } ] }', '{\n    "results": [[["", 12.0]]\n    ]\n}'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:classify', '{"signature_name": "classify_x_to_y", "examples": [ { "x": 10.0 } ] }', '{\n    "results": [[["", 7.0]]\n    ]\n}'],
-      ['/v1/models/default:regress', '{"signature_name": "regress_x_to_y2", "examples": [{"x": 2.0}, {"x": 4.0}]}', '{\n    "results": [4.0, 5.0]\n}'],
-      ['/v1/models/half_plus_two_tf2:regress', '{"signature_name": "regress_x_to_y", "examples": [ { "x": 80.0 } ] }', '{\n    "results": [42.0]\n}'],
-      ['/v1/models/half_plus_two_tf2:classify', '{"signature_name": "classify_x_to_y", "examples": [ { "x": 20.0 } ] }', '{\n    "results": [[["", 12.0]]\n    ]\n}'],
-    ])('POST %s %s → golden', async (urlPath, body, expected) => {
-      const r = await post(urlPath, body);
-      expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: expected });
-    });
-
-    test.each([
-      ['/v1/models/half_plus_three:predict', '{"instances": ["a"]}', 400, "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: JSON Value: \"a\" Type: String is not of expected type: float"],
-      ['/v1/models/half_plus_three:predict', '{"instances": [1.0, {"x": 1.0}]}', 400, 'Expecting value/list but got object at item 1 of input list'],
-      ['/v1/models/default:predict', '{"signature_name": "nope", "instances": [[1.0]]}', 400, 'Serving signature name: "nope" not found in signature def'],
-      ['/v1/models/half:predict', '{"instances": [1.0]}', 404, 'Servable not found for request: Latest(half)'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/versions/99:predict', '{"instances": [1.0]}', 404, 'Servable not found for request: Specific(saved_model_half_plus_two_2_versions, 99)'],
-      ['/v1/models/counter:predict', '{"signature_name": "get_counter", "instances": [1.0]}', 400, 'Failed to get input map for signature: get_counter'],
-      ['/v1/models/half_plus_two_tf2:predict', '{"signature_name": "__saved_model_init_op", "instances": [1.0]}', 400, 'Failed to get input map for signature: __saved_model_init_op'],
-      ['/v1/models/default:classify', '{"signature_name": "nope", "examples": [{"x": 1.0}]}', 400, 'No signature was found with the name: nope'],
-      ['/v1/models/default:regress', '{"signature_name": "regress_x_to_y"}', 400, "JSON Value: {\n    \"signature_name\": \"regress_x_to_y\"\n} When method is classify, key 'examples' is expected and was not found"],
-    ])('POST %s %s → %d', async (urlPath, body, status, message) => {
-      expectError(await post(urlPath, body), status, message);
-    });
-
-    test('classify on a predict signature: "No classification inputs found in SignatureDef: <debug string>"', async () => {
-      const r = await post('/v1/models/saved_model_half_plus_two_2_versions:classify', '{"examples": [{"x": 1.0}]}');
-      expect(r.status).toBe(400);
-      expect(JSON.parse(r.text).error).toMatch(/^No classification inputs found in SignatureDef: inputs \{\n {2}key: "x"\n/);
-    });
-
-    test.each([
-      ['/v1/models/default/metadata', 'half_plus_two_model_metadata.json'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/versions/123/metadata', 'saved_model_half_plus_two_2_versions_metadata.json'],
-      ['/v1/models/saved_model_half_plus_two_2_versions/labels/stable/metadata', 'saved_model_half_plus_two_2_versions_metadata.json'],
-    ])('GET %s equals the golden %s modulo key order', async (urlPath, file) => {
-      const r = await get(urlPath);
-      expect(r.status).toBe(200);
-      expect(canonical(JSON.parse(r.text))).toBe(canonical(golden(file)));
-      const name = (golden(file).model_spec as { name: string }).name;
-      expect(r.text.startsWith(`{\n"model_spec":{\n "name": "${name}",\n "version": "123",\n "signature_name": ""\n}\n,\n"metadata": {"signature_def": {\n "signature_def": {\n`)).toBe(true);
-      expect(r.text.endsWith('\n  }\n }\n}\n}\n}\n')).toBe(true);
-    });
-
-    test('GET metadata of the TF2 model equals its golden but for `defaults` (and the model name)', async () => {
-      // The shared TF2 export records a default value for serving_default's x; the golden file was
-      // written from an export without it (see shared-testdata.test.ts).
-      const r = await get('/v1/models/half_plus_two_tf2/metadata');
-      expect(r.status).toBe(200);
-      const doc = JSON.parse(r.text);
-      expect(doc.model_spec).toEqual({ name: 'half_plus_two_tf2', signature_name: '', version: '123' });
-      const want = golden('saved_model_half_plus_two_tf2_2_versions_metadata.json');
-      const noDefaults = (k: string) => k === 'defaults';
-      expect(canonical(doc.metadata, noDefaults)).toBe(canonical(want.metadata, noDefaults));
-    });
-
-    test('GET status of the two-version model, and with a label (ignored)', async () => {
-      for (const p of ['/v1/models/saved_model_half_plus_two_2_versions', '/v1/models/saved_model_half_plus_two_2_versions/labels/stable']) {
-        const r = await get(p);
-        expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: statusJson([124, 123]) });
-      }
-    });
+  test.each([
+    ['/v1/models/saved_model_half_plus_two_2_versions:predict', '{"instances": [[1.0, 2.0], [3.0, 4.0]]}', '{\n    "predictions": [[2.5, 3.0], [3.5, 4.0]\n    ]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:predict', '{"instances": [1.0, 2.0]}', '{\n    "predictions": [2.5, 3.0\n    ]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:predict', '{"signature_name": "serving_default", "instances": [3.0, 4.0]}', '{\n    "predictions": [3.5, 4.0\n    ]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/labels/stable:predict', '{"signature_name": "serving_default", "inputs": [3.0, 4.0]}', '{\n    "outputs": [\n        3.5,\n        4.0\n    ]\n}'],
+    ['/v1/models/default:predict', '{"instances": [[1.0], [2.0], [5.0]]}', '{\n    "predictions": [[2.5], [3.0], [4.5]\n    ]\n}'],
+    ['/v1/models/half_plus_two_tf2:predict', '{"instances": [1.0, 2.0]}', '{\n    "predictions": [2.5, 3.0\n    ]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions:regress', '{"signature_name": "regress_x_to_y", "examples": [ { "x": 80.0 } ] }', '{\n    "results": [42.0]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:regress', '{"signature_name": "regress_x_to_y", "examples": [ { "x": 80.0 } ] }', '{\n    "results": [42.0]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions:classify', '{"signature_name": "classify_x_to_y", "examples": [ { "x": 20.0 } ] }', '{\n    "results": [[["", 12.0]]\n    ]\n}'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/versions/123:classify', '{"signature_name": "classify_x_to_y", "examples": [ { "x": 10.0 } ] }', '{\n    "results": [[["", 7.0]]\n    ]\n}'],
+    ['/v1/models/default:regress', '{"signature_name": "regress_x_to_y2", "examples": [{"x": 2.0}, {"x": 4.0}]}', '{\n    "results": [4.0, 5.0]\n}'],
+    ['/v1/models/half_plus_two_tf2:regress', '{"signature_name": "regress_x_to_y", "examples": [ { "x": 80.0 } ] }', '{\n    "results": [42.0]\n}'],
+    ['/v1/models/half_plus_two_tf2:classify', '{"signature_name": "classify_x_to_y", "examples": [ { "x": 20.0 } ] }', '{\n    "results": [[["", 12.0]]\n    ]\n}'],
+  ])('POST %s %s → golden', async (urlPath, body, expected) => {
+    const r = await post(urlPath, body);
+    expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: expected });
   });
-}
+
+  test.each([
+    ['/v1/models/half_plus_three:predict', '{"instances": ["a"]}', 400, "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: JSON Value: \"a\" Type: String is not of expected type: float"],
+    ['/v1/models/half_plus_three:predict', '{"instances": [1.0, {"x": 1.0}]}', 400, 'Expecting value/list but got object at item 1 of input list'],
+    ['/v1/models/default:predict', '{"signature_name": "nope", "instances": [[1.0]]}', 400, 'Serving signature name: "nope" not found in signature def'],
+    ['/v1/models/half:predict', '{"instances": [1.0]}', 404, 'Servable not found for request: Latest(half)'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/versions/99:predict', '{"instances": [1.0]}', 404, 'Servable not found for request: Specific(saved_model_half_plus_two_2_versions, 99)'],
+    ['/v1/models/counter:predict', '{"signature_name": "get_counter", "instances": [1.0]}', 400, 'Failed to get input map for signature: get_counter'],
+    ['/v1/models/half_plus_two_tf2:predict', '{"signature_name": "__saved_model_init_op", "instances": [1.0]}', 400, 'Failed to get input map for signature: __saved_model_init_op'],
+    ['/v1/models/default:classify', '{"signature_name": "nope", "examples": [{"x": 1.0}]}', 400, 'No signature was found with the name: nope'],
+    ['/v1/models/default:regress', '{"signature_name": "regress_x_to_y"}', 400, "JSON Value: {\n    \"signature_name\": \"regress_x_to_y\"\n} When method is classify, key 'examples' is expected and was not found"],
+  ])('POST %s %s → %d', async (urlPath, body, status, message) => {
+    expectError(await post(urlPath, body), status, message);
+  });
+
+  test('classify on a predict signature: "No classification inputs found in SignatureDef: <debug string>"', async () => {
+    const r = await post('/v1/models/saved_model_half_plus_two_2_versions:classify', '{"examples": [{"x": 1.0}]}');
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text).error).toMatch(/^No classification inputs found in SignatureDef: inputs \{\n {2}key: "x"\n/);
+  });
+
+  test.each([
+    ['/v1/models/default/metadata', 'half_plus_two_model_metadata.json'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/versions/123/metadata', 'saved_model_half_plus_two_2_versions_metadata.json'],
+    ['/v1/models/saved_model_half_plus_two_2_versions/labels/stable/metadata', 'saved_model_half_plus_two_2_versions_metadata.json'],
+  ])('GET %s equals the golden %s modulo key order', async (urlPath, file) => {
+    const r = await get(urlPath);
+    expect(r.status).toBe(200);
+    expect(canonical(JSON.parse(r.text))).toBe(canonical(golden(file)));
+    const name = (golden(file).model_spec as { name: string }).name;
+    expect(r.text.startsWith(`{\n"model_spec":{\n "name": "${name}",\n "version": "123",\n "signature_name": ""\n}\n,\n"metadata": {"signature_def": {\n "signature_def": {\n`)).toBe(true);
+    expect(r.text.endsWith('\n  }\n }\n}\n}\n}\n')).toBe(true);
+  });
+
+  test('GET metadata of the TF2 model equals its golden but for `defaults` (and the model name)', async () => {
+    // The shared TF2 export records a default value for serving_default's x; the golden file was
+    // written from an export without it (see shared-testdata.test.ts).
+    const r = await get('/v1/models/half_plus_two_tf2/metadata');
+    expect(r.status).toBe(200);
+    const doc = JSON.parse(r.text);
+    expect(doc.model_spec).toEqual({ name: 'half_plus_two_tf2', signature_name: '', version: '123' });
+    const want = golden('saved_model_half_plus_two_tf2_2_versions_metadata.json');
+    const noDefaults = (k: string) => k === 'defaults';
+    expect(canonical(doc.metadata, noDefaults)).toBe(canonical(want.metadata, noDefaults));
+  });
+
+  test('GET status of the two-version model, and with a label (ignored)', async () => {
+    for (const p of ['/v1/models/saved_model_half_plus_two_2_versions', '/v1/models/saved_model_half_plus_two_2_versions/labels/stable']) {
+      const r = await get(p);
+      expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: statusJson([124, 123]) });
+    }
+  });
+});

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureTestModels, modelDir } from '../helpers/fixtures';
 import { runPythonJson } from '../helpers/python';
-import { freePort, startServer } from '../helpers/server-process';
+import { freePort, runServer, startServer } from '../helpers/server-process';
 
 /**
  * --ssl_config_file (TLS and mutual TLS on gRPC), our --rest_api_ssl_config_file (TLS on REST), and
@@ -109,4 +109,28 @@ test('--grpc_socket_path serves the official client over a Unix socket', async (
   } finally {
     await server.stop();
   }
+});
+
+test('a socket file left by a killed server is replaced: SIGKILL, restart on the same path, Predict over it', async () => {
+  const socket = file('stale.sock');
+  const first = await startServer([...serverArgs(), `--grpc_socket_path=${socket}`]);
+  const killed = new Promise((r) => first.process.once('exit', r));
+  first.process.kill('SIGKILL');
+  await killed;
+  expect(fs.lstatSync(socket).isSocket()).toBe(true);
+  const second = await startServer([...serverArgs(), `--grpc_socket_path=${socket}`]);
+  try {
+    const r = await check(`unix:${socket}`);
+    expect({ ok: r.ok, mismatches: r.mismatches, error: r.error }).toEqual({ ok: true, mismatches: [], error: undefined });
+  } finally {
+    await second.stop();
+  }
+});
+
+test('a path holding something other than a socket is not removed: start-up fails', async () => {
+  const notSocket = file('plain-file.sock');
+  fs.writeFileSync(notSocket, 'keep me');
+  const r = await runServer([...serverArgs(), '--port=0', `--grpc_socket_path=${notSocket}`]);
+  expect(r.code).toBe(255);
+  expect(fs.readFileSync(notSocket, 'utf8')).toBe('keep me');
 });

@@ -118,6 +118,38 @@ test('labels route requests; reload by RPC adds, changes and removes models, and
   );
 });
 
+test('reload by RPC reports the increase of each requested metric (metric_names), as TF Serving', async () => {
+  await withServer(modelConfig([entry('add_sub'), entry('dtypes')]), [], async (c) => {
+    const cfg = (names: string[]) => ({
+      model_config_list: { config: names.map((name) => ({ name, base_path: path.join(models, name), model_platform: 'tensorflow' })) },
+    });
+    // Drop add_sub, then bring it back: its version 3 is loaded a second time.
+    expect((await c.reload(cfg(['dtypes']))).ok).toBe(true);
+    await waitFor('add_sub unloaded', async () => ((await versionsOf(c, 'add_sub')) as string[]).join() === '3:END' ? true : undefined);
+    const r = await c.reload(cfg(['add_sub', 'dtypes']), [
+      '/tensorflow/cc/saved_model/load_attempt_count',
+      '/tensorflow/serving/request_count',
+      '/tensorflow/serving/request_latency',
+      '/no/such/metric',
+    ]);
+    // TF Serving reads a metric's first point (points ordered by label values): here load_attempt_count
+    // {model_path: .../add_sub/3, status: success}, which went from 1 to 2. No request ran during the
+    // reload, a distribution has no int64 value, and an unknown name reads 0.
+    expect(r).toEqual({
+      ok: true,
+      response: {
+        status: {},
+        metric: [
+          { name: '/tensorflow/cc/saved_model/load_attempt_count', int64_value_increase: '1', value_increase: 'int64_value_increase' },
+          { name: '/tensorflow/serving/request_count', int64_value_increase: '0', value_increase: 'int64_value_increase' },
+          { name: '/tensorflow/serving/request_latency', int64_value_increase: '0', value_increase: 'int64_value_increase' },
+          { name: '/no/such/metric', int64_value_increase: '0', value_increase: 'int64_value_increase' },
+        ],
+      },
+    });
+  });
+});
+
 test('--model_config_file_poll_wait_seconds applies file edits; a broken file keeps the running config', async () => {
   await withServer(modelConfig([entry('add_sub')]), ['--model_config_file_poll_wait_seconds=1'], async (c, server, file) => {
     fs.writeFileSync(file, modelConfig([entry('add_sub'), entry('dtypes')]));

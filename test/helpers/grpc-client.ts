@@ -65,9 +65,9 @@ export class TestClient {
     return this.call(this.model, 'GetModelStatus', req);
   }
 
-  /** HandleReloadConfigRequest with a ModelServerConfig object. */
-  reload(config: object): Promise<CallResult<Record<string, unknown>>> {
-    return this.call(this.model, 'HandleReloadConfigRequest', { config });
+  /** HandleReloadConfigRequest with a ModelServerConfig object (and metrics to report the increase of). */
+  reload(config: object, metricNames?: string[]): Promise<CallResult<Record<string, unknown>>> {
+    return this.call(this.model, 'HandleReloadConfigRequest', { config, metric_names: metricNames });
   }
 
   close(): void {

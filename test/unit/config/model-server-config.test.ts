@@ -28,21 +28,8 @@ import {
   monitoringOptionsFromText,
   readMonitoringConfigFile,
 } from '../../../src/config/monitoring-config';
-
-const SHARED_TESTDATA = '/work/shared/testdata/tf_serving';
-
-/** Runs the block only when TF Serving's config fixtures are present; otherwise one test says why. */
-function describeWithSharedTestdata(name: string, body: () => void): void {
-  if (fs.existsSync(SHARED_TESTDATA)) {
-    describe(name, body);
-    return;
-  }
-  describe(name, () => {
-    test('skipped: shared TF Serving testdata not available', () => {
-      console.warn(`[${name}] skipped: ${SHARED_TESTDATA} not found`);
-    });
-  });
-}
+import { SHARED_TESTDATA } from '../../helpers/paths';
+import { describeWithSharedTestdata } from '../../helpers/shared-testdata';
 
 const model = (over: Partial<ModelConfigOptions> & { name: string }): ModelConfigOptions => ({
   basePath: `/models/${over.name}`,

@@ -125,17 +125,26 @@ describe('parsePredictRequest: json_tensor_test.cc cases', () => {
       "Failed to process element: 1 of 'instances' list. Error: INVALID_ARGUMENT: " +
         'JSON Value: "a" Type: String is not of expected type: int32',
     );
-    // absl::Substitute("$0", DBL_MAX) prints six digits.
-    expect(error('{ "instances": [1.79769e+308] }', { default: DT_FLOAT }).message).toBe(
-      "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: " +
-        'Cannot convert JSON value: 1.79769e+308 to float without loss of precision.',
-    );
-    expect(error('{ "instances": [16777217] }', { default: DT_FLOAT }).message).toMatch(
-      /Cannot convert JSON value: 16777217 to float without loss of precision\.$/,
-    );
-    expect(error('{ "instances": [9007199254740993] }', { default: DT_DOUBLE }).message).toMatch(
-      /Cannot convert JSON value: 9007199254740993 to double without loss of precision\.$/,
-    );
+  });
+
+  // json_tensor_test.cc FloatTensorWithPrecisionLoss, FloatTensorThatExceedsMaxReturnsInf and
+  // FloatTensorThatExceedsMinReturnsZero: since 2021 (b/181409782) any JSON number converts to float
+  // or double as rapidjson's GetFloat/GetDouble do; the "without loss of precision" error is gone.
+  // absl::Substitute("$0", DBL_MAX) and DBL_MIN print six significant digits.
+  it.each([
+    ['{ "instances": [1435774380] }', DT_FLOAT, [Math.fround(1435774380)]],
+    ['{ "instances": [1435774380.0] }', DT_FLOAT, [Math.fround(1435774380)]],
+    ['{ "instances": [1.79769e+308] }', DT_FLOAT, [Infinity]],
+    ['{ "instances": [-1.79769e+308] }', DT_FLOAT, [-Infinity]],
+    ['{ "instances": [2.22507e-308] }', DT_FLOAT, [0]],
+    ['{ "instances": [-2.22507e-308] }', DT_FLOAT, [-0]],
+    ['{ "instances": [16777217] }', DT_FLOAT, [16777216]],
+    ['{ "instances": [9007199254740993] }', DT_DOUBLE, [9007199254740992]],
+    ['{ "instances": [18446744073709551615] }', DT_FLOAT, [18446744073709551616]],
+  ])('%s as %s converts silently to %j', (body, dtype, expected) => {
+    const t = parse(body, { default: dtype }).inputs.get('default');
+    expect(numeric(t).shape).toEqual([1]);
+    expect(values(t)).toEqual(expected);
   });
 
   it('MultipleNamedTensorErrors', () => {
@@ -168,7 +177,7 @@ describe('parsePredictRequest: request structure (§3.2)', () => {
 
   it('rejects a body that is not an object, and bad instances', () => {
     expect(error('[1]', two).message).toBe('JSON Value: [\n    1\n] Is not object');
-    expect(error('{"instances": 1}', two).message).toBe('JSON Value: {\n    "instances": 1\n} Excepting \'instances\' to be an list/array');
+    expect(error('{"instances": 1}', two).message).toBe('JSON Value: {\n    "instances": 1\n} Expecting \'instances\' to be an list/array');
     expect(error('{"instances": []}', two).message).toBe('JSON Value: {\n    "instances": []\n} No values in \'instances\' array');
     expect(error('{"signature_name": "x"}', two)).toEqual({ code: Code.INVALID_ARGUMENT, message: "Missing 'inputs' or 'instances' key" });
   });
@@ -247,7 +256,7 @@ describe('parsePredictRequest: JSON -> dtype', () => {
   it('converts floats and doubles, NaN and Infinity included', () => {
     expect(values(one(DT_FLOAT, '[0.1, NaN, -Infinity, 16777215, 1e-50]'))).toEqual(fl([0.1, NaN, -Infinity, 16777215, 0]));
     expect(values(one(DT_DOUBLE, '[0.1, 9007199254740991, Infinity]'))).toEqual([0.1, 9007199254740991, Infinity]);
-    expect(oneError(DT_FLOAT, '[1e39]').message).toBe('Cannot convert JSON value: 1e+39 to float without loss of precision.');
+    expect(values(one(DT_FLOAT, '[1e39, -1e39]'))).toEqual([Infinity, -Infinity]);
     expect(oneError(DT_FLOAT, '["1"]').message).toBe('JSON Value: "1" Type: String is not of expected type: float');
     expect(oneError(DT_FLOAT, '[null]').message).toBe('JSON Value: null Type: Null is not of expected type: float');
     expect(oneError(DT_FLOAT, '[{"a": 1}]').message).toBe('JSON Value: {\n    "a": 1\n} Type: Object is not of expected type: float');

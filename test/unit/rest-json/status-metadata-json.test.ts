@@ -4,7 +4,8 @@ import { readSignatures } from '../../../src/loaders/saved-model/saved-model-rea
 import { Code } from '../../../src/errors/status-code';
 import { VersionState } from '../../../src/lifecycle/servable-state';
 import { writeModelMetadataJson, writeModelStatusJson } from '../../../src/rest-json/status-metadata-json';
-import { SHARED_TESTDATA, hasSharedTestdata } from '../../helpers/paths';
+import { SHARED_TESTDATA } from '../../helpers/paths';
+import { describeWithSharedTestdata } from '../../helpers/shared-testdata';
 
 describe('writeModelStatusJson', () => {
   it('prints like protobuf MessageToJsonString(add_whitespace, always_print_fields_with_no_presence)', () => {
@@ -50,10 +51,7 @@ const canonical = (text: string, withoutDefaults = false): string =>
     return v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v;
   });
 
-const maybe = hasSharedTestdata() ? describe : describe.skip;
-if (!hasSharedTestdata()) console.log(`writeModelMetadataJson golden tests skipped: ${SHARED_TESTDATA} not found`);
-
-maybe('writeModelMetadataJson against TF Serving golden files', () => {
+describeWithSharedTestdata('writeModelMetadataJson against TF Serving golden files', () => {
   const cases: Array<[string, string, string, boolean]> = [
     ['half_plus_two_model_metadata.json', 'saved_model_half_plus_two_cpu/00000123', 'default', false],
     ['saved_model_half_plus_two_2_versions_metadata.json', 'saved_model_half_plus_two_2_versions/00000123', 'saved_model_half_plus_two_2_versions', false],
