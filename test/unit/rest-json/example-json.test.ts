@@ -74,6 +74,11 @@ describe('parseExamplesRequest: json_tensor_test.cc ClassifyRegressRequestTest',
     });
   });
 
+  it('narrows any fractional number to float without a precision check (TF Serving since 2021)', () => {
+    const r = parseExamplesRequest('{"examples": [{"f": [1.79769e+308, -1e39, 1435774380.5]}]}');
+    expect(features(r.examples[0])).toEqual({ f: { float_list: { value: [Infinity, -Infinity, Math.fround(1435774380.5)] } } });
+  });
+
   it('JsonErrors, with TF Serving wording', () => {
     const err = (body: string) => thrown(() => parseExamplesRequest(body));
     expect(err('{"signature_name": [ "hello" ], "examples": [ { "names": [ "foo", "bar" ] } ]}').message).toMatch(
