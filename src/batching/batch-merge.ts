@@ -153,3 +153,27 @@ export function splitOutputs(outputs: readonly Tensor[], sizes: readonly number[
   }
   return perTask;
 }
+
+/**
+ * How a task of `size` rows is cut when large batches are split (TF Serving's SplitInputTask): a first
+ * piece that fills the open batch's `room`, then pieces of `capacity` rows.
+ */
+export function splitSizes(size: number, room: number, capacity: number): number[] {
+  if (size <= room || (room === 0 && size <= capacity)) return [size];
+  const pieces: number[] = [];
+  let left = size;
+  if (room > 0) {
+    pieces.push(room);
+    left -= room;
+  }
+  for (; left > 0; left -= capacity) pieces.push(Math.min(capacity, left));
+  return pieces;
+}
+
+/** Joins the answers of a split task's pieces along dimension 0, output by output. */
+export function joinRows(pieces: ReadonlyArray<readonly Tensor[]>): Tensor[] {
+  if (pieces.length === 1) return [...pieces[0]];
+  const rows = pieces.reduce((n, p) => n + (p[0]?.shape[0] ?? 0), 0);
+  const names = pieces[0].map((_, k) => `output ${k}`);
+  return mergeInputs(names, pieces, rows, false);
+}

@@ -42,25 +42,51 @@ interface Batch {
 /**
  * A queue of batches for one servable version and one kind of request. A task joins the open batch;
  * one that does not fit closes it and opens the next. A queue already holding max_enqueued_batches
- * batches refuses the task at once with TF Serving's UNAVAILABLE.
+ * batches refuses the task at once with TF Serving's UNAVAILABLE. Batches hold at most `capacity`
+ * rows: max_batch_size, or max_execution_batch_size when large batches are split.
  */
 export class BatchQueue {
   readonly batches: Batch[] = [];
   /** Batches of this queue now running. */
   inFlight = 0;
+  readonly capacity: number;
+  /** Called when the queue has nothing queued and nothing running (its owner may drop it). */
+  onIdle?: () => void;
 
   constructor(
     readonly opts: BatchingOptions,
     readonly runner: BatchRunner,
     private readonly scheduler: BatchScheduler,
-  ) {}
+  ) {
+    this.capacity = opts.enableLargeBatchSplitting ? opts.maxExecutionBatchSize : opts.maxBatchSize;
+  }
+
+  /** Rows the open batch can still take (0 when there is none): where a split task's first piece goes. */
+  openRoom(): number {
+    const open = this.batches[this.batches.length - 1];
+    return open && !open.closed ? this.capacity - open.rows : 0;
+  }
+
+  /** Tasks already queued would make `pieces` more batches past the queue's bound. */
+  wouldOverflow(pieces: readonly number[]): boolean {
+    let batches = this.batches.length;
+    let room = this.openRoom();
+    for (const n of pieces) {
+      if (n <= room) room -= n;
+      else {
+        batches++;
+        room = this.capacity - n;
+      }
+    }
+    return batches > this.opts.maxEnqueuedBatches;
+  }
 
   enqueue(task: BatchTask): void {
     const open = this.batches[this.batches.length - 1];
-    if (open && !open.closed && open.rows + task.size <= this.opts.maxBatchSize) {
+    if (open && !open.closed && open.rows + task.size <= this.capacity) {
       open.tasks.push(task);
       open.rows += task.size;
-      if (open.rows === this.opts.maxBatchSize) open.closed = true;
+      if (open.rows === this.capacity) open.closed = true;
     } else {
       if (open) open.closed = true;
       if (this.batches.length >= this.opts.maxEnqueuedBatches) {
@@ -71,7 +97,7 @@ export class BatchQueue {
         tasks: [task],
         rows: task.size,
         openedAt: task.enqueuedAt,
-        closed: task.size === this.opts.maxBatchSize,
+        closed: task.size === this.capacity,
         coalesced: false,
       });
     }
@@ -84,8 +110,9 @@ export class BatchQueue {
   lastRunMs = 0;
 
   /**
-   * The first batch if it may run now. Unlike TF Serving's timeout-driven scheduler, this one adapts to
-   * the load, because a servable runs one batch at a time (its session lives in one worker thread):
+   * The first batch if it may run now. An explicit batch_timeout_micros is honoured as TF Serving
+   * does: a batch that has waited that long goes as soon as a batch thread is free. Within that bound
+   * (or always, when it is unset) the scheduler adapts to the load:
    * - while a batch of this queue runs, the next keeps filling (sending it could only queue it behind);
    * - when the servable is idle, the batch goes at once if it is as large as the last one, so at a
    *   steady load no request waits for a timeout;
@@ -99,9 +126,12 @@ export class BatchQueue {
     const b = this.batches[0];
     if (!b) return {};
     if (b.closed) return { batch: b };
-    if (this.inFlight > 0 || !b.coalesced) return {};
+    const deadline = this.opts.batchTimeoutSet ? b.openedAt + this.opts.batchTimeoutMicros / 1000 : Infinity;
+    if (now >= deadline) return { batch: b };
+    const bounded = deadline < Infinity ? { wakeAt: deadline } : {};
+    if (this.inFlight > 0 || !b.coalesced) return bounded;
     if (b.rows >= this.lastRows) return { batch: b };
-    const wakeAt = b.openedAt + Math.min(this.lastRunMs / 2, MAX_IDLE_WAIT_MS);
+    const wakeAt = Math.min(b.openedAt + Math.min(this.lastRunMs / 2, MAX_IDLE_WAIT_MS), deadline);
     return now >= wakeAt ? { batch: b } : { wakeAt };
   }
 }
@@ -119,9 +149,9 @@ function expired(task: BatchTask, now: number): ServingError | undefined {
 }
 
 /**
- * The process-wide scheduler shared by every batching queue: at most num_batch_threads batches run at
- * once (across models and versions), and queues are served round-robin. batch_timeout_micros is not
- * needed: see BatchQueue.ready.
+ * The process-wide scheduler shared by every batching queue: up to num_batch_threads batches run at
+ * once (TF Serving's meaning: its batch threads), across models and versions and within one queue,
+ * and queues are served round-robin. When a batch may close: BatchQueue.ready.
  */
 export class BatchScheduler {
   private readonly queues = new Set<BatchQueue>();
@@ -177,49 +207,69 @@ export class BatchScheduler {
     const now = Date.now();
     let uncoalesced = false;
     let nextWake = Infinity;
-    for (const q of [...this.queues]) {
-      if (this.running >= this.numBatchThreads) break;
-      const { batch: b, wakeAt } = q.ready(now);
-      if (!b) {
-        if (q.batches[0] && !q.batches[0].coalesced) uncoalesced = true;
-        if (wakeAt !== undefined) nextWake = Math.min(nextWake, wakeAt);
-        continue;
-      }
-      q.batches.shift();
-      this.countQueued(-b.tasks.length);
-      // Keep round-robin fair: a queue that just ran goes to the back.
-      this.queues.delete(q);
-      this.queues.add(q);
-      const live: BatchTask[] = [];
-      for (const t of b.tasks) {
-        const err = expired(t, now);
-        if (err) t.reject(err);
-        else live.push(t);
-      }
-      if (live.length === 0) continue;
-      this.running++;
-      q.inFlight++;
-      const started = Date.now();
-      const rows = live.reduce((n, t) => n + t.size, 0);
-      q.lastRows = rows;
-      this.onBatch?.({
-        tasks: live.length,
-        rows,
-        taskRows: live.map((t) => t.size),
-        paddedRows: paddedSize(rows, q.opts.allowedBatchSizes),
-        queueMicros: live.map((t) => (now - t.enqueuedAt) * 1000),
-      });
-      q.runner(live)
-        .catch((err: unknown) => live.forEach((t) => t.reject(err)))
-        .finally(() => {
-          this.running--;
-          q.inFlight--;
-          q.lastRunMs = Date.now() - started;
-          this.pump();
+    // Passes repeat while batches start, so one queue holding several ready batches fills every free
+    // batch thread, not one per pass.
+    let progressed = true;
+    while (progressed) {
+      progressed = false;
+      for (const q of [...this.queues]) {
+        if (this.running >= this.numBatchThreads) break;
+        const { batch: b, wakeAt } = q.ready(now);
+        if (!b) {
+          if (q.batches[0] && !q.batches[0].coalesced) uncoalesced = true;
+          if (wakeAt !== undefined) nextWake = Math.min(nextWake, wakeAt);
+          continue;
+        }
+        q.batches.shift();
+        progressed = true;
+        this.countQueued(-b.tasks.length);
+        // Keep round-robin fair: a queue that just ran goes to the back.
+        this.queues.delete(q);
+        this.queues.add(q);
+        const live: BatchTask[] = [];
+        for (const t of b.tasks) {
+          const err = expired(t, now);
+          if (err) t.reject(err);
+          else live.push(t);
+        }
+        if (live.length === 0) {
+          this.checkIdle(q);
+          continue;
+        }
+        this.running++;
+        q.inFlight++;
+        const started = Date.now();
+        const rows = live.reduce((n, t) => n + t.size, 0);
+        q.lastRows = rows;
+        this.onBatch?.({
+          tasks: live.length,
+          rows,
+          taskRows: live.map((t) => t.size),
+          paddedRows: paddedSize(rows, q.opts.allowedBatchSizes),
+          queueMicros: live.map((t) => (now - t.enqueuedAt) * 1000),
         });
+        q.runner(live)
+          .catch((err: unknown) => live.forEach((t) => t.reject(err)))
+          .finally(() => {
+            this.running--;
+            q.inFlight--;
+            q.lastRunMs = Date.now() - started;
+            this.checkIdle(q);
+            this.pump();
+          });
+      }
     }
     if (uncoalesced) this.coalesceSoon();
     if (nextWake < Infinity) this.armTimer(nextWake);
+  }
+
+  private checkIdle(q: BatchQueue): void {
+    if (q.batches.length === 0 && q.inFlight === 0) q.onIdle?.();
+  }
+
+  /** Batches running now, across every queue. */
+  get runningBatches(): number {
+    return this.running;
   }
 
   private armTimer(at: number): void {

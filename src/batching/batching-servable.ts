@@ -1,8 +1,8 @@
 import { BatchingOptions } from '../config/batching-parameters';
-import { invalidArgument } from '../errors/serving-error';
+import { invalidArgument, unavailable } from '../errors/serving-error';
 import { RunContext, Servable, Signature } from '../lifecycle/servable';
 import { Tensor } from '../tensor/tensor';
-import { compatibilityKey, mergeInputs, paddedSize, splitOutputs, taskSize } from './batch-merge';
+import { compatibilityKey, joinRows, mergeInputs, paddedSize, splitOutputs, splitSizes, taskSize } from './batch-merge';
 import { BatchQueue, BatchScheduler, BatchTask } from './batch-scheduler';
 
 /**
@@ -43,6 +43,11 @@ export class BatchingServable implements Servable {
     return this.inner.rawSignatureDefEntries;
   }
 
+  /** Queues now alive (one per kind of request seen recently); idle ones are dropped. */
+  get queueCount(): number {
+    return this.queues.size;
+  }
+
   run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
     if (feeds.length === 0 || feeds.some((t) => t.shape.length === 0)) return this.inner.run(feedNames, feeds, fetchNames, ctx);
     const size = taskSize(feeds);
@@ -54,14 +59,38 @@ export class BatchingServable implements Servable {
     const names = order.map((i) => feedNames[i]);
     const sorted = order.map((i) => feeds[i]);
     const key = `${names.join(',')}=>${fetchNames.join(',')}#${compatibilityKey(sorted, this.opts.padVariableLengthInputs)}`;
-    let queue = this.queues.get(key);
-    if (!queue) {
-      queue = this.scheduler.createQueue(this.opts, (tasks) => this.runBatch(names, fetchNames, tasks));
-      this.queues.set(key, queue);
+    const q = this.queueFor(key, names, fetchNames);
+    const pieces = this.opts.enableLargeBatchSplitting ? splitSizes(size, q.openRoom(), q.capacity) : [size];
+    if (pieces.length === 1) return this.enqueue(q, sorted, size, ctx);
+    // TF Serving's large batch splitting: the first piece fills the open batch, the rest go in
+    // execution-sized batches; the answers are joined back in order. The request is refused whole
+    // when its pieces do not all fit in the queue.
+    if (q.wouldOverflow(pieces)) {
+      return Promise.reject(unavailable('The batch scheduling queue to which this task was submitted is full'));
     }
-    const q = queue;
+    const parts = splitOutputs(sorted, pieces, size);
+    const answers = parts.map((part, i) => this.enqueue(q, part, pieces[i], ctx));
+    return Promise.all(answers).then((perPiece) => joinRows(perPiece));
+  }
+
+  /** The queue for one kind of request, created on first use and dropped once idle. */
+  private queueFor(key: string, names: string[], fetchNames: string[]): BatchQueue {
+    const existing = this.queues.get(key);
+    if (existing) return existing;
+    const q = this.scheduler.createQueue(this.opts, (tasks) => this.runBatch(names, fetchNames, tasks));
+    // Variable-length inputs make a new queue per inner shape; an idle one is dropped, not kept until unload.
+    q.onIdle = () => {
+      if (this.queues.get(key) !== q) return;
+      this.queues.delete(key);
+      this.scheduler.removeQueue(q);
+    };
+    this.queues.set(key, q);
+    return q;
+  }
+
+  private enqueue(q: BatchQueue, feeds: Tensor[], size: number, ctx: RunContext | undefined): Promise<Tensor[]> {
     return new Promise<Tensor[]>((resolve, reject) => {
-      const task: BatchTask = { feeds: sorted, size, ctx, enqueuedAt: Date.now(), resolve, reject };
+      const task: BatchTask = { feeds, size, ctx, enqueuedAt: Date.now(), resolve, reject };
       q.enqueue(task);
     });
   }

@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { invalidArgument } from '../errors/serving-error';
 import { protoType } from '../proto/root';
 import { parseTextProto, readTextProtoFile } from './text-proto';
@@ -44,6 +46,11 @@ export interface BatchingOptions {
   maxBatchSize: number;
   /** How long an open batch may wait for more rows. */
   batchTimeoutMicros: number;
+  /**
+   * batch_timeout_micros was given: it bounds how long a batch waits to fill. Unset, the scheduler is
+   * purely work-conserving (BatchQueue.ready).
+   */
+  batchTimeoutSet: boolean;
   /** Queue bound, in batches; beyond it requests get UNAVAILABLE. */
   maxEnqueuedBatches: number;
   /** Batches executed at once, shared by all models. */
@@ -82,6 +89,7 @@ export function batchingOptionsFromProto(
   const options: BatchingOptions = {
     maxBatchSize,
     batchTimeoutMicros: int64Value(proto.batch_timeout_micros, DEFAULT_BATCH_TIMEOUT_MICROS),
+    batchTimeoutSet: proto.batch_timeout_micros !== undefined,
     maxEnqueuedBatches: int64Value(proto.max_enqueued_batches, DEFAULT_MAX_ENQUEUED_BATCHES),
     numBatchThreads: int64Value(proto.num_batch_threads, defaults.numBatchThreads ?? defaultNumBatchThreads()),
     threadPoolName: proto.thread_pool_name ? (proto.thread_pool_name.value ?? '') : DEFAULT_BATCH_THREAD_POOL_NAME,
@@ -136,4 +144,18 @@ export function readBatchingParametersFile(file: string, defaults?: BatchingDefa
     readTextProtoFile<BatchingParametersProto>(protoType(BATCHING_PARAMETERS_TYPE), file),
     defaults,
   );
+}
+
+/** The per-version parameters file TF Serving reads with --enable_per_model_batching_parameters. */
+export const PER_MODEL_BATCHING_FILE = 'batching_params.pbtxt';
+
+/**
+ * A version's own batching parameters (`<version dir>/batching_params.pbtxt`), or undefined when it has
+ * none, which as in TF Serving means the version is not batched. The thread pool stays the shared one.
+ */
+export function readPerModelBatchingParameters(versionDir: string, shared: BatchingOptions): BatchingOptions | undefined {
+  const file = path.join(versionDir, PER_MODEL_BATCHING_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const own = readBatchingParametersFile(file, { numBatchThreads: shared.numBatchThreads });
+  return { ...own, numBatchThreads: shared.numBatchThreads, threadPoolName: shared.threadPoolName };
 }

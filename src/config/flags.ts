@@ -38,7 +38,7 @@ export const FLAGS: readonly FlagSpec[] = [
   flag('enable_batching', 'bool', false, true, 'enable batching'),
   flag('allow_version_labels_for_unavailable_models', 'bool', false, true, 'Allow new labels to point at versions not yet available.'),
   flag('batching_parameters_file', 'string', '', true, 'BatchingParameters text proto file; requires --enable_batching.'),
-  flag('enable_per_model_batching_parameters', 'bool', false, false, 'Read <version>/batching_params.pbtxt per model.'),
+  flag('enable_per_model_batching_parameters', 'bool', false, true, 'Read <version>/batching_params.pbtxt per model.'),
   flag('model_config_file', 'string', '', true, 'ModelServerConfig text proto file; overrides --model_name and --model_base_path.'),
   flag('model_config_file_poll_wait_seconds', 'int', 0, true, 'Re-read --model_config_file every N seconds; 0 reads it once.'),
   flag('model_name', 'string', 'default', true, 'name of model (ignored if --model_config_file is set)'),

@@ -37,6 +37,11 @@ export interface ServerOptions {
   readonly enableModelWarmup: boolean;
   /** Set when --enable_batching is on: the parameters file's settings, or TF Serving's defaults. */
   readonly batching?: BatchingOptions;
+  /**
+   * --enable_per_model_batching_parameters (with --enable_batching): each version batches with its own
+   * batching_params.pbtxt, or not at all without one; only the thread pool comes from `batching`.
+   */
+  readonly perModelBatching: boolean;
   readonly warmupIterations: number;
   readonly maxNumLoadRetries: number;
   readonly loadRetryIntervalMs: number;
@@ -120,6 +125,7 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
         ? readBatchingParametersFile(f.batching_parameters_file as string)
         : defaultBatchingOptions()
       : undefined,
+    perModelBatching: (f.enable_batching as boolean) && (f.enable_per_model_batching_parameters as boolean),
     warmupIterations: f.num_request_iterations_for_warmup as number,
     maxNumLoadRetries: f.max_num_load_retries as number,
     loadRetryIntervalMs: Math.max(0, (f.load_retry_interval_micros as number) / 1000),

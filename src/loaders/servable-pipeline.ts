@@ -1,6 +1,6 @@
 import { BatchScheduler } from '../batching/batch-scheduler';
 import { BatchingServable } from '../batching/batching-servable';
-import { BatchingOptions } from '../config/batching-parameters';
+import { BatchingOptions, readPerModelBatchingParameters } from '../config/batching-parameters';
 import { Servable } from '../lifecycle/servable';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { warmUp } from './warmup';
@@ -9,6 +9,8 @@ import { PlatformLoader, VersionToLoad } from './loader';
 export interface PipelineOptions {
   readonly scheduler?: BatchScheduler;
   readonly batching?: BatchingOptions;
+  /** --enable_per_model_batching_parameters: batching options come from each version's folder. */
+  readonly perModelBatching?: boolean;
   readonly metrics?: ServingMetrics;
   readonly warmup?: { iterations: number; checkMethodName: boolean };
 }
@@ -30,7 +32,14 @@ export async function loadServable(loader: PlatformLoader, v: VersionToLoad, opt
   }
   metrics?.loadAttemptCount.inc({ model_path: v.dir, status: 'success' });
   metrics?.loadLatency.inc({ model_path: v.dir }, Math.round(Number(process.hrtime.bigint() - start) / 1000));
-  const servable = opts.scheduler && opts.batching ? new BatchingServable(loaded, opts.scheduler, opts.batching) : loaded;
+  let batching: BatchingOptions | undefined;
+  try {
+    batching = opts.batching && opts.perModelBatching ? readPerModelBatchingParameters(v.dir, opts.batching) : opts.batching;
+  } catch (err) {
+    await loaded.unload();
+    throw err;
+  }
+  const servable = opts.scheduler && batching ? new BatchingServable(loaded, opts.scheduler, batching) : loaded;
   if (!opts.warmup) return servable;
   try {
     await warmUp(servable, v.dir, opts.warmup);

@@ -73,6 +73,7 @@ export class ModelServer {
     const pipeline = {
       scheduler,
       batching: opts.batching,
+      perModelBatching: opts.perModelBatching,
       metrics,
       warmup: opts.enableModelWarmup
         ? { iterations: opts.warmupIterations, checkMethodName: opts.enableSignatureMethodNameCheck }

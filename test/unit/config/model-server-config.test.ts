@@ -282,6 +282,7 @@ describe('config files on disk', () => {
 const batching = (over: Partial<BatchingOptions>): BatchingOptions => ({
   maxBatchSize: 1000,
   batchTimeoutMicros: 0,
+  batchTimeoutSet: false,
   maxEnqueuedBatches: 10,
   numBatchThreads: 4,
   threadPoolName: DEFAULT_BATCH_THREAD_POOL_NAME,
@@ -303,6 +304,7 @@ describe('batching parameters', () => {
       batching({
         maxBatchSize: 8,
         batchTimeoutMicros: 500,
+        batchTimeoutSet: true,
         maxEnqueuedBatches: 3,
         numBatchThreads: 2,
         threadPoolName: 'pool',
@@ -433,7 +435,7 @@ describeWithSharedTestdata('TF Serving config fixtures', () => {
 
   test('batching_config.txt', () => {
     expect(readBatchingParametersFile(fixture('batching_config.txt'))).toEqual(
-      batching({ maxBatchSize: 128, maxEnqueuedBatches: 1000000, numBatchThreads: 8, maxExecutionBatchSize: 128 }),
+      batching({ maxBatchSize: 128, batchTimeoutSet: true, maxEnqueuedBatches: 1000000, numBatchThreads: 8, maxExecutionBatchSize: 128 }),
     );
   });
 
