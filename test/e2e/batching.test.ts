@@ -108,3 +108,63 @@ test('a request whose deadline passes while queued never runs', async () => {
     expect(ok.ok && ok.response.outputs.count.float_val).toEqual([3, 3]);
   });
 });
+
+/** The counting model: incr_rows adds its rows to a counter and answers every row with the new total. */
+const incrRows = (c: TestClient, values: number[]) =>
+  c.predict({ model_spec: { name: 'counter', signature_name: 'incr_rows' }, inputs: { x: floatTensor(values) } });
+const holdThread = (c: TestClient) => c.predict({ model_spec: { name: 'counter', signature_name: 'slow' }, inputs: { x: floatTensor([1]) } });
+const totals = async (p: ReturnType<typeof incrRows>) => {
+  const r = await p;
+  return r.ok ? r.response.outputs.count.float_val : r.error;
+};
+
+test('batches really form: eight one-row requests queued behind a running batch run as one (each sees the total 8)', async () => {
+  const params = 'max_batch_size { value: 8 } batch_timeout_micros { value: 5000000 } num_batch_threads { value: 1 }';
+  await serve(params, [['counter', path.join(tmp, 'counter')]], async (c) => {
+    const busy = holdThread(c);
+    await new Promise((r) => setTimeout(r, 100));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => totals(incrRows(c, [1]))));
+    expect((await busy).ok).toBe(true);
+    // Unbatched, the answers would be 1, 2, ... 8.
+    expect(answers).toEqual(Array.from({ length: 8 }, () => [8]));
+  });
+});
+
+test('enable_large_batch_splitting: a 5-row request runs as batches of 2, 2 and 1 and is answered whole', async () => {
+  const params =
+    'max_batch_size { value: 8 } num_batch_threads { value: 1 } enable_large_batch_splitting { value: true } max_execution_batch_size { value: 2 }';
+  await serve(params, [['counter', path.join(tmp, 'counter')]], async (c) => {
+    // Each piece adds its rows and answers them with the running total: 2, 2 | 4, 4 | 5.
+    expect(await totals(incrRows(c, [1, 1, 1, 1, 1]))).toEqual([2, 2, 4, 4, 5]);
+  });
+});
+
+test('--enable_per_model_batching_parameters: a version batches with its own batching_params.pbtxt, one without is not batched', async () => {
+  const own = path.join(tmp, 'per-model', 'own');
+  const none = path.join(tmp, 'per-model', 'none');
+  fs.cpSync(path.join(tmp, 'counter'), own, { recursive: true });
+  fs.cpSync(path.join(tmp, 'counter'), none, { recursive: true });
+  fs.writeFileSync(path.join(own, '1', 'batching_params.pbtxt'), 'max_batch_size { value: 2 }\n');
+  const config = path.join(tmp, 'per-model.config');
+  fs.writeFileSync(
+    config,
+    `model_config_list {\n` +
+      `  config { name: "own" base_path: "${own}" model_platform: "tensorflow" }\n` +
+      `  config { name: "none" base_path: "${none}" model_platform: "tensorflow" }\n}\n`,
+  );
+  // The global file would allow 3 rows; per-model parameters replace it (only its thread pool is kept).
+  const global = path.join(tmp, 'global-batching.txt');
+  fs.writeFileSync(global, 'max_batch_size { value: 100 } num_batch_threads { value: 1 }\n');
+  const server = await startServer([`--model_config_file=${config}`, '--enable_batching', `--batching_parameters_file=${global}`, '--enable_per_model_batching_parameters']);
+  const c = new TestClient(server.target);
+  try {
+    const three = (name: string) => c.predict({ model_spec: { name, signature_name: 'incr_rows' }, inputs: { x: floatTensor([1, 1, 1]) } });
+    expect(await three('own')).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', details: 'Task size 3 is larger than maximum input batch size 2' } });
+    // Not batched at all: the global max_batch_size (100) does not apply either.
+    const r = await c.predict({ model_spec: { name: 'none', signature_name: 'incr_rows' }, inputs: { x: floatTensor(new Array(101).fill(1)) } });
+    expect(r.ok && r.response.outputs.count.float_val).toEqual(new Array(101).fill(101));
+  } finally {
+    c.close();
+    await server.stop();
+  }
+});
