@@ -101,6 +101,43 @@ EOF
   fi
 fi
 
+# --- 3b. the server's TensorFlow runtime addon (native/) and TF-Text's op libraries --------------------
+# native/ is our own N-API addon over the same TensorFlow C library (see README "The TensorFlow
+# runtime"); it links the libraries staged under tfjs-node's deps/ above.
+if [[ ${TFSERVING_LIBTENSORFLOW:-wheel} != download ]]; then
+  native_stamp=$( (cat native/binding.gyp native/src/* ; echo "$binding_stamp") | sha256sum | cut -c1-16)
+  if [[ -f native/build/Release/tf_runtime.node && -f native/build/.stamp && $(cat native/build/.stamp) == "$native_stamp" ]]; then
+    say "runtime addon up to date (native/)"
+  else
+    say "compiling the runtime addon (native/)"
+    node_prefix=$(dirname "$(dirname "$(command -v node)")")
+    nodedir_arg=()
+    [[ -f $node_prefix/include/node/node_api.h ]] && nodedir_arg=(--nodedir="$node_prefix")
+    (cd native && "$root/node_modules/.bin/node-gyp" rebuild "${nodedir_arg[@]}") > "$root/.cache-native-build.log" 2>&1 \
+      || { tail -n 30 "$root/.cache-native-build.log" >&2; fail "compiling native/ against $tf_lib failed (full log in .cache-native-build.log)."; }
+    echo "$native_stamp" > native/build/.stamp
+    rm -f "$root/.cache-native-build.log"
+  fi
+  # TF-Text's op libraries (tensorflow-text, pinned to the linked TensorFlow): the server loads every
+  # .so in native/lib/tensorflow_text at start, so TF-Text models serve with no flag.
+  text_ops=$("$venv/bin/python" - <<'PY' 2>/dev/null
+import importlib.util, os
+spec = importlib.util.find_spec("tensorflow_text")
+print(os.path.join(os.path.dirname(spec.origin), "python", "ops") if spec and spec.origin else "")
+PY
+)
+  rm -rf native/lib/tensorflow_text
+  if [[ -n $text_ops && -d $text_ops ]]; then
+    mkdir -p native/lib/tensorflow_text
+    for so in "$text_ops"/*.so; do
+      if [[ ${TFSERVING_COPY_LIBS:-0} == 1 ]]; then cp "$so" native/lib/tensorflow_text/; else ln -s "$so" native/lib/tensorflow_text/; fi
+    done
+    say "TF-Text op libraries staged: $(ls native/lib/tensorflow_text | wc -l) files"
+  else
+    say "tensorflow-text is not installed: TF-Text models will not load (pip install tensorflow-text)"
+  fi
+fi
+
 # --- 4. TypeScript build ---------------------------------------------------------------------------------
 say "compiling TypeScript"
 npx tsc -p tsconfig.json || fail "the TypeScript build failed."
