@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ServingError } from '../../errors/serving-error';
-import { Code } from '../../errors/status-code';
 import { log } from '../../log/logger';
 import { PACKAGE_ROOT, TfRuntimeAddon } from './native-addon';
+import { tensorflowError } from './tensorflow-error';
 
 /** Where scripts/setup.sh stages TF-Text's op libraries (tensorflow-text pinned to the linked TensorFlow). */
 export const TF_TEXT_OPS_DIR = path.join(PACKAGE_ROOT, 'native', 'lib', 'tensorflow_text');
@@ -28,7 +28,8 @@ export function loadOpLibraries(addon: TfRuntimeAddon, files: readonly string[])
     try {
       addon.loadLibrary(file);
     } catch (err) {
-      throw new ServingError(Code.INVALID_ARGUMENT, `Failed to load op library ${file}: ${(err as Error).message}`);
+      const tf = tensorflowError(err);
+      throw new ServingError(tf.code, `Failed to load op library ${file}: ${tf.message}`);
     }
   }
   if (files.length > 0) log.info(`Loaded ${files.length} TensorFlow op librar${files.length === 1 ? 'y' : 'ies'} in ${Date.now() - start} ms`);
