@@ -13,6 +13,8 @@ Usage: export_runtime_models.py --out DIR
   while_loop/1   n: int32[] -> a tf.while_loop of n dependent scalar steps: one core, sequential.
   tf_text/1      text: string[None] -> TF-Text's WhitespaceTokenizer: tokens (padded with "")
                  and token counts. Needs TF-Text's op libraries at load.
+  text_format/1  x: float[None] -> 0.5 * x + 2, saved as saved_model.pbtxt only (TensorFlow's loader
+                 reads the text form when no saved_model.pb is there).
 
 DIR/.stamp holds a hash of this file and the TensorFlow version; a matching stamp exits at once.
 """
@@ -107,12 +109,32 @@ def export_tf_text(tf, path):
     tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
 
 
+def export_text_format(tf, path):
+    from google.protobuf import text_format
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def serving_default(self, x):
+            return {"y": 0.5 * x + 2.0}
+
+    m = M()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
+    sm = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        sm.ParseFromString(f.read())
+    with open(os.path.join(path, "saved_model.pbtxt"), "w") as f:
+        f.write(text_format.MessageToString(sm))
+    os.remove(os.path.join(path, "saved_model.pb"))
+
+
 EXPORTS = {
     "reshape_2x2": export_reshape,
     "read_file": export_read_file,
     "rendezvous": export_rendezvous,
     "while_loop": export_while_loop,
     "tf_text": export_tf_text,
+    "text_format": export_text_format,
 }
 
 

@@ -16,7 +16,7 @@ import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, freePort, runServer, startServer } from '../helpers/server-process';
 
 const MODELS = path.join(REPO, '.cache/runtime-models');
-const NAMES = ['reshape_2x2', 'read_file', 'rendezvous', 'while_loop', 'tf_text'];
+const NAMES = ['reshape_2x2', 'read_file', 'rendezvous', 'while_loop', 'tf_text', 'text_format'];
 
 let tmp: string;
 let config: string;
@@ -137,6 +137,19 @@ describe("TensorFlow's status codes", () => {
     const r = await client.predict({ model_spec: { name: 'read_file' }, inputs: { path: { dtype: 'DT_STRING', string_val: [Buffer.from(file)] } } });
     expect(r.ok).toBe(true);
     if (r.ok) expect(Buffer.from((r.response.outputs.contents.string_val as Buffer[])[0]).toString()).toBe('hello, runtime');
+  });
+});
+
+describe('text SavedModels', () => {
+  test('a version folder with only saved_model.pbtxt loads, serves and reports its signature', async () => {
+    expect(fs.existsSync(path.join(MODELS, 'text_format/1/saved_model.pb'))).toBe(false);
+    const r = await client.predict({ model_spec: { name: 'text_format' }, inputs: { x: floatTensor([1, 2, 5]) } });
+    expect(r.ok && r.response.outputs.y.float_val).toEqual([2.5, 3, 4.5]);
+    const meta = await request(restPort, 'GET', '/v1/models/text_format/metadata');
+    const sig = JSON.parse(meta.text).metadata.signature_def.signature_def.serving_default;
+    expect(sig.inputs.x.dtype).toBe('DT_FLOAT');
+    expect(sig.outputs.y.dtype).toBe('DT_FLOAT');
+    expect(sig.method_name).toBe('tensorflow/serving/predict');
   });
 });
 
