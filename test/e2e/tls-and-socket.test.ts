@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureTestModels, modelDir } from '../helpers/fixtures';
+import { waitFor } from '../helpers/model-folders';
 import { runPythonJson } from '../helpers/python';
 import { freePort, runServer, startServer } from '../helpers/server-process';
 
@@ -114,6 +115,8 @@ test('--grpc_socket_path serves the official client over a Unix socket', async (
 test('a socket file left by a killed server is replaced: SIGKILL, restart on the same path, Predict over it', async () => {
   const socket = file('stale.sock');
   const first = await startServer([...serverArgs(), `--grpc_socket_path=${socket}`]);
+  // The TCP port is announced first; the socket is bound just after.
+  await waitFor('the socket to be bound', async () => (first.logs().includes(`UNIX socket ${socket}`) ? true : undefined));
   const killed = new Promise((r) => first.process.once('exit', r));
   first.process.kill('SIGKILL');
   await killed;
