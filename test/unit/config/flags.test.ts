@@ -190,8 +190,8 @@ describe('unimplementedFlagWarnings', () => {
     ['one unimplemented flag', ['--prefer_tflite_model'], [warning('prefer_tflite_model')]],
     [
       'only the unimplemented ones, in command-line order',
-      ['--xla_cpu_compilation_enabled', '--port=9', '--prefer_tflite_model=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
-      [warning('xla_cpu_compilation_enabled'), warning('prefer_tflite_model'), warning('per_process_gpu_memory_fraction')],
+      ['--port=9', '--prefer_tflite_model=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
+      [warning('prefer_tflite_model'), warning('per_process_gpu_memory_fraction')],
     ],
     ['a repeated flag warns once', ['--rest_api_num_threads=1', '--rest_api_num_threads=2'], [warning('rest_api_num_threads')]],
     ['a flag given with its default value still warns', ['--mixed_precision='], [warning('mixed_precision')]],
