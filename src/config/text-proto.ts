@@ -51,8 +51,6 @@ export class TextProtoParseError extends ServingError {
   readonly column: number;
   /** The message without the prefix and position. */
   readonly detail: string;
-  /** File the text came from, when read through readTextProtoFile. */
-  file?: string;
 
   constructor(typeName: string, line: number, column: number, detail: string) {
     super(Code.INVALID_ARGUMENT, `Error parsing text-format ${typeName}: ${line}:${column}: ${detail}`);
@@ -542,7 +540,8 @@ export function parseTextProto<T>(type: protobuf.Type, text: string): T {
 /**
  * Reads and parses a text-proto file, as TF Serving's ParseProtoTextFile does.
  * A missing file is NOT_FOUND (`<file>; No such file or directory`); a parse
- * error is a TextProtoParseError carrying the file name.
+ * error is logged and becomes INVALID_ARGUMENT `Invalid protobuf file: '<file>'`
+ * (the TextProtoParseError is its cause).
  */
 export function readTextProtoFile<T>(type: protobuf.Type, file: string): T {
   let text: string;
@@ -556,11 +555,10 @@ export function readTextProtoFile<T>(type: protobuf.Type, file: string): T {
   try {
     return parseTextProto<T>(type, text);
   } catch (err) {
-    if (err instanceof TextProtoParseError) {
-      err.file = file;
-      // TF Serving's protobuf parser logs the position on stderr, where scripts look for it.
-      log.error(err.message);
-    }
-    throw err;
+    if (!(err instanceof TextProtoParseError)) throw err;
+    // As TF Serving: protobuf's parser logs the position on stderr (where scripts and TF Serving's own
+    // test look for it), and the status names only the file.
+    log.error(err.message);
+    throw new ServingError(Code.INVALID_ARGUMENT, `Invalid protobuf file: '${file}'`, { cause: err });
   }
 }

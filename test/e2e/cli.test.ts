@@ -35,14 +35,15 @@ test.each([
   expect(r.stdout + r.stderr).toContain(message);
 });
 
-test('a config file that does not parse stops start-up with the parser position', async () => {
+test('a config file that does not parse stops start-up: the file on stdout, the parser position on stderr', async () => {
   const file = path.join(tmp, 'bad.config');
   fs.writeFileSync(file, 'model_config_list {\n  config { nme: "x" }\n}\n');
   const r = await runServer([`--model_config_file=${file}`]);
   const parseError = 'Error parsing text-format tensorflow.serving.ModelServerConfig: 2:12: Message type "tensorflow.serving.ModelConfig" has no field named "nme".';
   expect(r.code).toBe(255);
-  expect(r.stdout).toBe(`Failed to start server. Error: INVALID_ARGUMENT: ${parseError}\n`);
-  // TF Serving's own test (testBadModelConfig) reads the parse error from stderr.
+  // As TF Serving: the status names the file (ParseProtoTextFile), and protobuf's parse error with its
+  // position goes to stderr, where TF Serving's own test (testBadModelConfig) reads it.
+  expect(r.stdout).toBe(`Failed to start server. Error: INVALID_ARGUMENT: Invalid protobuf file: '${file}'\n`);
   expect(r.stderr).toContain(parseError);
 });
 
@@ -70,7 +71,8 @@ describeWithSharedTestdata("TF Serving's bad_model_config.txt", () => {
   test('is rejected as TF Serving rejects it', async () => {
     const r = await runServer([`--model_config_file=${path.join(SHARED_TESTDATA, 'bad_model_config.txt')}`]);
     expect(r.code).toBe(255);
-    expect(r.stdout).toContain('Error parsing text-format tensorflow.serving.ModelServerConfig');
+    expect(r.stdout).toContain('Failed to start server. Error: INVALID_ARGUMENT: Invalid protobuf file:');
+    expect(r.stderr).toContain('Error parsing text-format tensorflow.serving.ModelServerConfig');
   });
 });
 

@@ -422,15 +422,15 @@ describeWithSharedTestdata('TF Serving config fixtures', () => {
     });
   });
 
-  test('bad_model_config.txt fails with protobuf wording', () => {
+  test('bad_model_config.txt fails as ParseProtoTextFile does: the file in the status, the position as its cause', () => {
     const file = fixture('bad_model_config.txt');
     const result = thrown(() => readModelServerConfigFile(file));
-    expect(result.error).toBeInstanceOf(TextProtoParseError);
-    expect(result.message).toContain('Error parsing text-format tensorflow.serving.ModelServerConfig');
-    expect(result.message).toBe(
+    expect(result).toMatchObject({ code: Code.INVALID_ARGUMENT, message: `Invalid protobuf file: '${file}'` });
+    const cause = (result.error as Error).cause;
+    expect(cause).toBeInstanceOf(TextProtoParseError);
+    expect((cause as TextProtoParseError).message).toBe(
       'Error parsing text-format tensorflow.serving.ModelServerConfig: 1:1: Message type "tensorflow.serving.ModelServerConfig" has no field named "improperly".',
     );
-    expect((result.error as TextProtoParseError).file).toBe(file);
   });
 
   test('batching_config.txt', () => {

@@ -361,7 +361,7 @@ describe('readTextProtoFile', () => {
     expect(readTextProtoFile<Plain>(protoType(SSL), file)).toEqual({ server_key: 'k', client_verify: true });
   });
 
-  test('a parse error carries the file name', () => {
+  test("a parse error is TF Serving's ParseProtoTextFile status, with the parser's error as its cause", () => {
     const file = path.join(dir, 'bad.txt');
     fs.writeFileSync(file, 'client_verify: maybe');
     let caught: unknown;
@@ -370,9 +370,10 @@ describe('readTextProtoFile', () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(TextProtoParseError);
-    expect((caught as TextProtoParseError).file).toBe(file);
-    expect((caught as Error).message).toBe(
+    expect(caught).toMatchObject({ code: Code.INVALID_ARGUMENT, message: `Invalid protobuf file: '${file}'` });
+    const cause = (caught as Error).cause;
+    expect(cause).toBeInstanceOf(TextProtoParseError);
+    expect((cause as Error).message).toBe(
       'Error parsing text-format tensorflow.serving.SSLConfig: 1:16: Invalid value for boolean field "client_verify". Value: "maybe".',
     );
   });
