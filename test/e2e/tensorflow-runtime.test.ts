@@ -90,6 +90,20 @@ describe('concurrent runs of one session', () => {
     expect(taken.ok && taken.response.outputs.y.float_val).toEqual([42]);
   }, 30000);
 
+  test('a server stopped while a run is blocked in TensorFlow still exits promptly', async () => {
+    const s = await startServer([`--model_config_file=${config}`, '--drain_timeout_seconds=1']);
+    const c = new TestClient(s.target);
+    const take = c.predictWithDeadline({ model_spec: { name: 'rendezvous', signature_name: 'take' }, inputs: { unused: floatTensor([0], []) } }, 20000);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const code = await s.stop();
+    const took = Date.now() - t0;
+    c.close();
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(10000);
+    expect((await take).ok).toBe(false);
+  }, 30000);
+
   test('two sequential while_loop runs in parallel (timing printed, not asserted)', async () => {
     const n = floatTensor([0], []);
     const req = { model_spec: { name: 'while_loop' }, inputs: { n: { ...n, dtype: 'DT_INT32', float_val: undefined, int_val: [200000] } } };
