@@ -16,7 +16,7 @@ import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, freePort, runServer, startServer } from '../helpers/server-process';
 
 const MODELS = path.join(REPO, '.cache/runtime-models');
-const NAMES = ['reshape_2x2', 'read_file', 'rendezvous', 'while_loop', 'tf_text', 'text_format'];
+const NAMES = ['reshape_2x2', 'read_file', 'rendezvous', 'while_loop', 'tf_text', 'text_format', 'xla_jit'];
 
 let tmp: string;
 let config: string;
@@ -238,6 +238,26 @@ describe('session options', () => {
     expect(r.stdout).toContain(`Failed to start server. Error: INVALID_ARGUMENT: Invalid ConfigProto in ${bad}`);
     expect(r.stdout).toContain('inter_op_parallelism_thread');
   }, 180000);
+});
+
+describe('XLA', () => {
+  test('XLA JIT is off unless --xla_cpu_compilation_enabled, as in TF Serving', async () => {
+    const req = { model_spec: { name: 'xla_jit' }, inputs: { x: floatTensor([1, 2]) } };
+    const off = await client.predict(req);
+    expect(off.ok).toBe(false);
+    if (!off.ok) expect(off.error.details).toContain('XLA compilation disabled');
+    const xlaConfig = path.join(tmp, 'xla.config');
+    fs.writeFileSync(xlaConfig, `model_config_list { config { name: "xla_jit" base_path: "${path.join(MODELS, 'xla_jit')}" model_platform: "tensorflow" } }\n`);
+    const s = await startServer([`--model_config_file=${xlaConfig}`, '--xla_cpu_compilation_enabled']);
+    const c = new TestClient(s.target);
+    try {
+      const on = await c.predict(req);
+      expect(on.ok && on.response.outputs.y.float_val).toEqual([3, 5]);
+    } finally {
+      c.close();
+      await s.stop();
+    }
+  }, 120000);
 });
 
 describe('profiler', () => {
