@@ -126,6 +126,7 @@ export class ModelServer {
       modelService(this.servables, this.core),
       ...(this.opts.enableProfiler ? [profilerService()] : []),
     ];
+    if (this.opts.enableProfiler) log.info('Profiler service is enabled');
     const { server, port } = await startGrpcServer(
       services,
       {
