@@ -9,6 +9,9 @@ import { ObjectStoreClient, StoredObject, storeError } from './object-store-clie
  * STORAGE_EMULATOR_HOST for an emulator (then no credentials are needed).
  */
 export function createGcsClient(): ObjectStoreClient {
+  const emulator = process.env.STORAGE_EMULATOR_HOST;
+  // The Node client reads the variable itself, and only as a full API base URL.
+  if (emulator) process.env.STORAGE_EMULATOR_HOST = gcsEmulatorBaseUrl(emulator);
   // Few, short retries: the source looks again on its next poll (the client's default retries for 10 min).
   const storage = new Storage({ retryOptions: { maxRetries: 2, totalTimeout: 30, maxRetryDelay: 2 } });
   return {
@@ -34,6 +37,16 @@ export function createGcsClient(): ObjectStoreClient {
       return source.pipe(out);
     },
   };
+}
+
+/**
+ * STORAGE_EMULATOR_HOST as Google's Python and Go clients take it (`host:port` or `http://host:port`)
+ * or as the Node client does (`http://host:port/storage/v1`): always the latter.
+ */
+export function gcsEmulatorBaseUrl(value: string): string {
+  const url = /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
+  const trimmed = url.replace(/\/+$/, '');
+  return /^[a-z]+:\/\/[^/]+$/i.test(trimmed) ? `${trimmed}/storage/v1` : trimmed;
 }
 
 interface GcsErrorShape {

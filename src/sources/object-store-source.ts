@@ -79,7 +79,8 @@ export class ObjectStoreSource extends EventEmitter implements ModelSource {
       this.timer = setInterval(() => {
         for (const name of this.watched.keys()) void this.look(name);
       }, this.opts.pollWaitSeconds * 1000);
-      this.timer.unref();
+      // Not unref'd: like the file-system source's watcher, polling keeps the process alive while
+      // models load, before any port is open (stop() clears it).
     }
   }
 

@@ -4,6 +4,7 @@
 import { Code } from '../../../src/errors/status-code';
 import { md5FromEtag, storeError } from '../../../src/sources/object-store-client';
 import { s3ClientConfig } from '../../../src/sources/object-store-client-s3';
+import { gcsEmulatorBaseUrl } from '../../../src/sources/object-store-client-gcs';
 import { folderPrefix, isObjectStoreUri, parseObjectStoreUri } from '../../../src/sources/object-store-uri';
 
 describe('parseObjectStoreUri', () => {
@@ -67,4 +68,13 @@ describe('storeError', () => {
     );
     expect(storeError(404, 'NotFound', 'NotFound: gone', undefined).message).toBe('NotFound: gone');
   });
+});
+
+describe('gcsEmulatorBaseUrl', () => {
+  it.each([
+    ['127.0.0.1:4443', 'http://127.0.0.1:4443/storage/v1'],
+    ['http://127.0.0.1:4443', 'http://127.0.0.1:4443/storage/v1'],
+    ['http://127.0.0.1:4443/', 'http://127.0.0.1:4443/storage/v1'],
+    ['https://emulator:4443/storage/v1', 'https://emulator:4443/storage/v1'],
+  ])('%s', (value, url) => expect(gcsEmulatorBaseUrl(value)).toBe(url));
 });
