@@ -8,6 +8,9 @@ import { ObjectStoreScheme, ObjectStoreUri, folderPrefix, parseObjectStoreUri } 
 import { AspiredVersion, ModelSource, SourceModel } from './source';
 import { SeenVersion, VersionObjects, groupVersions, isVersionComplete } from './version-objects';
 
+/** How long stop() waits for looks in progress before removing the cache. */
+const STOP_WAIT_MS = 2000;
+
 export interface ObjectStoreSourceOptions {
   /** --file_system_poll_wait_seconds: 0 looks once at start, negative never looks on a timer. */
   readonly pollWaitSeconds: number;
@@ -24,6 +27,8 @@ interface Watched {
   /** What was last emitted, by version: still served from these local copies. */
   emitted: Map<number, AspiredVersion>;
   lastError?: string;
+  /** The last copy error per version, so a copy failing on every poll is logged once. */
+  readonly copyErrors: Map<number, string>;
   warnedEmpty: boolean;
   looking?: Promise<void>;
   lookAgain: boolean;
@@ -69,7 +74,7 @@ export class ObjectStoreSource extends EventEmitter implements ModelSource {
       if (!uri) throw new Error(`not an object-store base path: ${m.basePath}`);
       const w = this.watched.get(m.name);
       if (w) w.model = m; // a new policy; the same base path
-      else this.watched.set(m.name, { model: m, uri, seen: new Map(), emitted: new Map(), warnedEmpty: false, lookAgain: false });
+      else this.watched.set(m.name, { model: m, uri, seen: new Map(), emitted: new Map(), copyErrors: new Map(), warnedEmpty: false, lookAgain: false });
     }
     await Promise.all(models.map((m) => this.look(m.name)));
   }
@@ -88,7 +93,9 @@ export class ObjectStoreSource extends EventEmitter implements ModelSource {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const t of this.settleTimers) clearTimeout(t);
-    await Promise.all([...this.watched.values()].map((w) => w.looking));
+    // A look stuck on an unreachable store must not hold up shutdown for long.
+    const looks = Promise.all([...this.watched.values()].map((w) => w.looking));
+    await Promise.race([looks, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     if (this.cache) await (await this.cache).destroy();
   }
 
@@ -161,12 +168,14 @@ export class ObjectStoreSource extends EventEmitter implements ModelSource {
           next.push({ version, dir, fingerprint: g.snapshot.fingerprint });
           continue;
         } catch (err) {
-          log.error(`Could not copy version ${version} of servable ${model.name} from ${model.basePath}: ${toServingError(err).toString()}`);
-          this.lookAfter(model.name, this.opts.settleMs);
+          const message = `Could not copy version ${version} of servable ${model.name} from ${model.basePath}: ${toServingError(err).toString()}`;
+          if (w.copyErrors.get(version) !== message) log.error(message);
+          w.copyErrors.set(version, message);
         }
       }
       if (old) next.push(old);
     }
+    for (const v of [...w.copyErrors.keys()]) if (next.some((n) => n.version === v && n.fingerprint === complete.get(v)?.snapshot.fingerprint)) w.copyErrors.delete(v);
     if (this.stopped || this.watched.get(model.name) !== w) return;
     w.emitted = new Map(next.map((v) => [v.version, v]));
     this.emit('aspired', model.name, next);

@@ -45,6 +45,13 @@ export function objectStoreSuite(kind: StoreKind): void {
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.details}`);
     return { version: Number(r.response.model_spec.version?.value), add: r.response.outputs.result_add.float_val };
   };
+  /** The versions held in the server's local cache for add_sub (one folder per model). */
+  const cachedVersions = (): string[] => {
+    const root = path.join(tmp, 'cache');
+    const own = fs.readdirSync(root).filter((d) => d.startsWith('tfserving-ts-models-'));
+    const models = own.flatMap((d) => fs.readdirSync(path.join(root, d)).map((m) => path.join(root, d, m)));
+    return models.flatMap((m) => fs.readdirSync(m)).map((v) => v.split('-')[0]).sort();
+  };
   const statuses = async (): Promise<Status[]> => {
     const r = await client.status({ model_spec: { name: 'add_sub' } });
     return r.ok ? (r.response.model_version_status as Status[]) : [];
@@ -107,9 +114,12 @@ export function objectStoreSuite(kind: StoreKind): void {
     expect(await servedVersion()).toEqual({ version: 2, add: [21, 42] });
     // Cached copies of ended versions are removed: only version 2 remains.
     await waitFor('version 1 to end', async () => ((await statuses()).find((s) => s.version === '1')?.state === 'END' ? true : undefined));
+    expect(cachedVersions()).toEqual(['2']);
 
     await bucket.removePrefix('add_sub/2/');
     await waitFor('version 1 to serve again', async () => ((await servedVersion()).version === 1 ? true : undefined), 60000);
+    await waitFor('version 2 to end', async () => ((await statuses()).find((s) => s.version === '2')?.state === 'END' ? true : undefined));
+    expect(cachedVersions()).toEqual(['1']);
     const summary = await load.stop();
     const servedAt = summary.versions['2']?.first ?? NaN;
     console.log(
@@ -154,6 +164,12 @@ export function objectStoreSuite(kind: StoreKind): void {
     await waitFor('the error to clear', async () => ((await statuses()).find((x) => x.version === '1')?.status?.error_message ? undefined : true), 30000);
     expect(server.logs()).toContain(`Base path ${uri('add_sub')} for servable add_sub is readable again`);
   }, 90000);
+
+  test('shutdown removes the local cache', async () => {
+    expect(cachedVersions()).toEqual(['1', '1']); // add_sub and add_sub_too
+    expect(await server.stop()).toBe(0);
+    expect(fs.readdirSync(path.join(tmp, 'cache'))).toEqual([]);
+  });
 }
 
 /** A server whose base path cannot be read: it starts (not waiting for models), says why, and does not crash. */
