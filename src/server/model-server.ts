@@ -15,6 +15,8 @@ import { ModelSource } from '../sources/source';
 import { LoaderRegistry } from '../loaders/loader-registry';
 import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
 import { loadServable } from '../loaders/servable-pipeline';
+import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
+import { profilerService } from '../grpc/profiler-service';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
 import { HealthService } from '../grpc/health-service';
@@ -75,7 +77,9 @@ export class ModelServer {
       if (e.state === VersionState.AVAILABLE) log.info(`Successfully loaded servable version ${servableIdString(e)}`);
       if (e.state === VersionState.END && !e.error) log.info(`Unloaded servable version ${servableIdString(e)}`);
     });
-    const loaders = new LoaderRegistry().register(new SavedModelLoader(opts.savedModelTags));
+    const runtime = TensorFlowRuntime.start(opts.tensorflow);
+    log.info(`TensorFlow ${TensorFlowRuntime.version()}: up to ${runtime.runThreads} runs at once`);
+    const loaders = new LoaderRegistry().register(new SavedModelLoader(opts.savedModelTags, runtime));
     const pipeline = {
       scheduler,
       batching: opts.batching,
@@ -126,6 +130,7 @@ export class ModelServer {
     const services = [
       predictionService(this.servables, { ...predictOptions, tensorContentOutputs: this.opts.tensorContentOutputs, metrics: this.metrics }),
       modelService(this.servables, this.core),
+      ...(this.opts.enableProfiler ? [profilerService()] : []),
     ];
     const { server, port } = await startGrpcServer(
       services,
