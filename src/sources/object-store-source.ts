@@ -157,6 +157,7 @@ export class ObjectStoreSource extends EventEmitter implements ModelSource {
     const wanted = aspiredVersions(model.versionPolicy, [...candidates]);
     const cache = await (this.cache ??= VersionCache.create());
     const next: AspiredVersion[] = [];
+    let copyFailed = false;
     for (const version of wanted.sort((a, b) => a - b)) {
       const g = complete.get(version);
       const old = w.emitted.get(version);
@@ -171,12 +172,15 @@ export class ObjectStoreSource extends EventEmitter implements ModelSource {
           const message = `Could not copy version ${version} of servable ${model.name} from ${model.basePath}: ${toServingError(err).toString()}`;
           if (w.copyErrors.get(version) !== message) log.error(message);
           w.copyErrors.set(version, message);
+          copyFailed = true;
         }
       }
       if (old) next.push(old);
     }
-    for (const v of [...w.copyErrors.keys()]) if (next.some((n) => n.version === v && n.fingerprint === complete.get(v)?.snapshot.fingerprint)) w.copyErrors.delete(v);
-    if (this.stopped || this.watched.get(model.name) !== w) return;
+    // A version that could not be copied must not push out what serves now (the policy chose it over
+    // them): emit nothing, and try again on the next look.
+    if (copyFailed || this.stopped || this.watched.get(model.name) !== w) return;
+    w.copyErrors.clear();
     w.emitted = new Map(next.map((v) => [v.version, v]));
     this.emit('aspired', model.name, next);
     await cache.retain(model.name, new Set(next.map((v) => v.dir)));
