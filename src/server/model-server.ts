@@ -35,6 +35,8 @@ import { ServerCore } from './server-core';
  */
 /** After the last answer, how long connections get to deliver it before they are closed. */
 const FLUSH_GRACE_MS = 1000;
+/** After a drain timeout, how long unloading may wait for runs that were cut off. */
+const UNLOAD_GRACE_MS = 2000;
 
 /** --model_config_file from the local file system or an object store (gs://, s3://). */
 async function readModelConfigFile(file: string): Promise<ModelServerConfigOptions> {
@@ -228,6 +230,13 @@ export class ModelServer {
     if (drained) await Promise.race([closed, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS))]);
     server?.forceShutdown();
     this.restServer?.close();
-    await this.stopModels();
+    if (drained) {
+      await this.stopModels();
+      return;
+    }
+    // A request cut off at the drain timeout may still be inside TensorFlow (a run cannot be
+    // interrupted), holding its version: give unloading a moment, then exit anyway.
+    const unloaded = await Promise.race([this.stopModels().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), UNLOAD_GRACE_MS).unref())]);
+    if (!unloaded) log.warn('Exiting with runs still inside TensorFlow');
   }
 }
