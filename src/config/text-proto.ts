@@ -555,10 +555,16 @@ export function readTextProtoFile<T>(type: protobuf.Type, file: string): T {
   try {
     return parseTextProto<T>(type, text);
   } catch (err) {
-    if (!(err instanceof TextProtoParseError)) throw err;
-    // As TF Serving: protobuf's parser logs the position on stderr (where scripts and TF Serving's own
-    // test look for it), and the status names only the file.
-    log.error(err.message);
-    throw new ServingError(Code.INVALID_ARGUMENT, `Invalid protobuf file: '${file}'`, { cause: err });
+    if (err instanceof TextProtoParseError) throw invalidProtobufFile(file, err);
+    throw err;
   }
+}
+
+/**
+ * TF Serving's ParseProtoTextFile status for a file that does not parse. As there, protobuf's error with
+ * its position goes to stderr (where scripts and TF Serving's own test look for it); it is kept as the cause.
+ */
+export function invalidProtobufFile(file: string, err: TextProtoParseError): ServingError {
+  log.error(err.message);
+  return new ServingError(Code.INVALID_ARGUMENT, `Invalid protobuf file: '${file}'`, { cause: err });
 }
