@@ -5,6 +5,7 @@
 #   3. @tensorflow/tfjs-node's native binding, compiled against the TensorFlow C library shipped inside
 #      that wheel (libtensorflow_cc.so.2 + libtensorflow_framework.so.2 + its headers) instead of the
 #      libtensorflow 2.9.1 tarball tfjs-node would download from Google storage,
+#   3b. the TensorFlow Lite runtime (a Maven artifact) and its binding (scripts/setup-tflite.sh),
 #   4. the TypeScript build.
 # Every step is skipped when its inputs have not changed, so running it again is cheap.
 #
@@ -100,6 +101,9 @@ EOF
     rm -f "$root/.cache-tfjs-build.log"
   fi
 fi
+
+# --- 3b. TensorFlow Lite runtime and binding (model.tflite versions) -------------------------------------
+bash "$root/scripts/setup-tflite.sh"
 
 # --- 4. TypeScript build ---------------------------------------------------------------------------------
 say "compiling TypeScript"

@@ -13,6 +13,8 @@ import { FileSystemSource } from '../sources/filesystem-source';
 import { ModelSource } from '../sources/source';
 import { LoaderRegistry } from '../loaders/loader-registry';
 import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
+import { TensorFlowPlatformLoader } from '../loaders/tensorflow-platform-loader';
+import { TfLiteLoader } from '../loaders/tflite/tflite-loader';
 import { loadServable } from '../loaders/servable-pipeline';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
@@ -68,7 +70,9 @@ export class ModelServer {
       if (e.state === VersionState.AVAILABLE) log.info(`Successfully loaded servable version ${servableIdString(e)}`);
       if (e.state === VersionState.END && !e.error) log.info(`Unloaded servable version ${servableIdString(e)}`);
     });
-    const loaders = new LoaderRegistry().register(new SavedModelLoader(opts.savedModelTags));
+    const loaders = new LoaderRegistry().register(
+      new TensorFlowPlatformLoader(new SavedModelLoader(opts.savedModelTags), new TfLiteLoader(opts.tflite), opts.tflite.prefer),
+    );
     const pipeline = {
       scheduler,
       batching: opts.batching,
