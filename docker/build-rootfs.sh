@@ -7,6 +7,7 @@
 #   OUT/app/node_modules                      production packages only (as `npm prune --omit=dev` leaves them)
 #     @tensorflow/tfjs-node/deps/lib          the wheel's libtensorflow_cc.so.2 + libtensorflow_framework.so.2,
 #                                             copied, as TFSERVING_COPY_LIBS=1 does (no symlinks into .venv)
+#   OUT/app/native/tflite/{build/Release,lib} the TFLite binding and its runtime library
 #   OUT/usr/bin/tf_serving_entrypoint.sh      the entrypoint
 #   OUT/usr/local/bin/tensorflow_model_server a link to app/bin/tensorflow_model_server
 #
@@ -59,6 +60,14 @@ for so in libtensorflow_cc.so.2 libtensorflow_framework.so.2; do
   rm -f "$deps/lib/$so"
   if [[ $link == --link ]]; then ln "$src" "$deps/lib/$so" 2>/dev/null || cp "$src" "$deps/lib/$so"; else cp "$src" "$deps/lib/$so"; fi
 done
+
+say "copying the TFLite binding and its runtime library"
+tflite=$root/native/tflite
+if [[ -f $tflite/build/Release/tflite_binding.node ]]; then
+  mkdir -p "$app/native/tflite/build/Release" "$app/native/tflite/lib"
+  cp "$tflite/build/Release/tflite_binding.node" "$app/native/tflite/build/Release/"
+  cp "$tflite/lib/libjnitensorflowlite.so" "$app/native/tflite/lib/"
+fi
 
 say "installing the entrypoint"
 cp "$root/docker/tf_serving_entrypoint.sh" "$out/usr/bin/tf_serving_entrypoint.sh"
