@@ -74,6 +74,10 @@ TfLiteStatus Prepare(TfLiteOpaqueContext* context, TfLiteOpaqueNode* node) {
     return kTfLiteError;
   }
   const TfLiteOpaqueTensor* serialized = TfLiteOpaqueNodeGetInput(context, node, kSerialized);
+  if (TfLiteOpaqueTensorNumDims(serialized) > 1) {
+    TfLiteOpaqueContextReportError(context, "ParseExampleV2: serialized examples must be a vector");
+    return kTfLiteError;
+  }
   const int batch = TfLiteOpaqueTensorNumDims(serialized) > 0 ? TfLiteOpaqueTensorDim(serialized, 0) : 1;
   const bool first = data->dense_shapes.empty();
   for (int d = 0; d < num_dense; ++d) {
@@ -201,7 +205,15 @@ TfLiteStatus Invoke(TfLiteOpaqueContext* context, TfLiteOpaqueNode* node) {
       TfLiteOpaqueContextReportError(context, "Unrecognized dense type: %d", d.type);
       return kTfLiteError;
     }
-    if (d.type == kTfLiteString) d.strings.assign(TfLiteOpaqueTensorDim(d.out, 0) / d.shape[0] * d.stride, {});
+    const int64_t rows = TfLiteOpaqueTensorDim(d.out, 0) / d.shape[0];
+    const int64_t defaults = NumElements(d.defaults);
+    // Outputs were sized for the examples at prepare time; defaults fill one example or none.
+    if (rows != static_cast<int64_t>(serialized.size()) || (defaults != 0 && defaults != d.stride)) {
+      TfLiteOpaqueContextReportError(context, "ParseExampleV2: %d examples do not fit outputs of %d rows",
+                                     static_cast<int>(serialized.size()), static_cast<int>(rows));
+      return kTfLiteError;
+    }
+    if (d.type == kTfLiteString) d.strings.assign(rows * d.stride, {});
   }
   FeatureEntries entries;
   for (size_t e = 0; e < serialized.size(); ++e) {
