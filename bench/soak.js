@@ -24,6 +24,7 @@ const protoLoader = require('@grpc/proto-loader');
 
 const ROOT = path.resolve(__dirname, '..');
 const MODELS = path.join(ROOT, '.cache/test-models');
+const RUNTIME_MODELS = path.join(ROOT, '.cache/runtime-models');
 const SERVER_MAIN = path.join(ROOT, 'dist/cli/main.js');
 
 // ---------------------------------------------------------------------------------------------
@@ -83,9 +84,13 @@ function rssMiB(pid) {
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 function ensureFixtures() {
-  if (fs.existsSync(path.join(MODELS, 'dtypes/1/saved_model.pb')) && fs.existsSync(path.join(MODELS, 'add_sub/2/saved_model.pb'))) return;
-  console.log('exporting the test fixtures (.cache/test-models) with TensorFlow...');
+  console.log('exporting the test fixtures (.cache/test-models, .cache/runtime-models) with TensorFlow, unless up to date...');
   execFileSync(path.join(ROOT, '.venv/bin/python'), [path.join(ROOT, 'python/export_test_models.py'), '--out', MODELS], {
+    stdio: 'inherit',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+  });
+  // reshape_2x2: requests that TensorFlow itself rejects at run time, after taking their bytes.
+  execFileSync(path.join(ROOT, '.venv/bin/python'), [path.join(ROOT, 'python/export_runtime_models.py'), '--out', RUNTIME_MODELS], {
     stdio: 'inherit',
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
   });
@@ -163,6 +168,7 @@ function requestKinds(ctx) {
       req.on('error', (e) => resolve({ code: `error:${e.code || e.message}`, details: e.message }));
       req.end(body);
     });
+  const rejected = Buffer.alloc(1 << 20); // 262144 floats: Reshape to [2, 2] fails inside TensorFlow
   const bigBody = JSON.stringify({ instances: new Array(120000).fill([1.5, 2.5, 3.5]) }); // > 1 MiB
   return [
     { name: 'grpc dtypes predict', weight: 26, proto: 'grpc', expect: 'OK', run: grpcCall({ model_spec: { name: 'dtypes' }, inputs: { x: floatTensor([1, 2, 3, 4, 5, 6], [2, 3]) } }), valid: true },
@@ -172,6 +178,7 @@ function requestKinds(ctx) {
     { name: 'grpc wrong dtype', weight: 4, proto: 'grpc', expect: 'INVALID_ARGUMENT', run: grpcCall({ model_spec: { name: 'dtypes' }, inputs: { x: { dtype: 'DT_STRING', tensor_shape: { dim: [{ size: '1' }, { size: '3' }] }, string_val: [Buffer.from('a')] } } }) },
     { name: 'grpc unknown input alias', weight: 3, proto: 'grpc', expect: 'INVALID_ARGUMENT', run: grpcCall({ model_spec: { name: 'dtypes' }, inputs: { nope: floatTensor([1, 2, 3], [1, 3]) } }) },
     { name: 'grpc content length mismatch', weight: 3, proto: 'grpc', expect: 'INVALID_ARGUMENT', run: grpcCall({ model_spec: { name: 'dtypes' }, inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '1' }, { size: '3' }] }, tensor_content: Buffer.alloc(11) } } }) },
+    { name: 'grpc 1 MiB input TensorFlow rejects', weight: 2, proto: 'grpc', expect: 'INVALID_ARGUMENT', run: grpcCall({ model_spec: { name: 'reshape_2x2' }, inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: String(rejected.length / 4) }] }, tensor_content: rejected } } }) },
     { name: 'grpc malformed protobuf', weight: 3, proto: 'grpc', expect: 'INTERNAL', run: rawGrpc(Buffer.from([0x0a, 0xff, 0xff, 0x12])) },
     { name: 'rest dtypes predict', weight: 16, proto: 'rest', expect: '200', run: rest('/v1/models/dtypes:predict', '{"instances":[[1,2,3],[4,5,6]]}'), valid: true },
     { name: 'rest swap predict', weight: 6, proto: 'rest', expect: '200', run: rest('/v1/models/swap:predict', '{"inputs":{"input_x":[1,2,3],"input_y":[1,1,1]}}'), valid: true },
@@ -231,6 +238,7 @@ async function main() {
     `model_config_list {
   config { name: "dtypes" base_path: "${path.join(MODELS, 'dtypes')}" model_platform: "tensorflow" }
   config { name: "swap" base_path: "${swapDir}" model_platform: "tensorflow" }
+  config { name: "reshape_2x2" base_path: "${path.join(RUNTIME_MODELS, 'reshape_2x2')}" model_platform: "tensorflow" }
 }
 `,
   );

@@ -4,6 +4,7 @@
 # run without a Docker engine:
 #
 #   OUT/app/{package.json,dist,proto,bin}     the compiled server
+#   OUT/app/native/build/Release, native/lib  the runtime addon and TF-Text's op libraries (copied)
 #   OUT/app/node_modules                      production packages only (as `npm prune --omit=dev` leaves them)
 #     @tensorflow/tfjs-node/deps/lib          the wheel's libtensorflow_cc.so.2 + libtensorflow_framework.so.2,
 #                                             copied, as TFSERVING_COPY_LIBS=1 does (no symlinks into .venv)
@@ -60,6 +61,12 @@ for so in libtensorflow_cc.so.2 libtensorflow_framework.so.2; do
   rm -f "$deps/lib/$so"
   if [[ $link == --link ]]; then ln "$src" "$deps/lib/$so" 2>/dev/null || cp "$src" "$deps/lib/$so"; else cp "$src" "$deps/lib/$so"; fi
 done
+
+say "copying the runtime addon (native/build/Release/tf_runtime.node) and TF-Text's op libraries"
+[[ -f $root/native/build/Release/tf_runtime.node ]] || fail "native/ is not built: run 'npm run setup' first."
+mkdir -p "$app/native/build/Release" "$app/native/lib"
+cp "$root/native/build/Release/tf_runtime.node" "$app/native/build/Release/"
+[[ -d $root/native/lib/tensorflow_text ]] && cp -rL "$root/native/lib/tensorflow_text" "$app/native/lib/"
 
 say "copying the TFLite binding and its runtime library"
 tflite=$root/native/tflite

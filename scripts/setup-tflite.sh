@@ -54,8 +54,10 @@ command -v g++ >/dev/null && command -v make >/dev/null || fail "a C++ compiler 
 node_prefix=$(dirname "$(dirname "$(command -v node)")")
 nodedir=${npm_config_nodedir:-}
 [[ -z $nodedir && -f $node_prefix/include/node/node_api.h ]] && nodedir=$node_prefix
-gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-[[ -f $gyp ]] || fail "node-gyp (bundled with npm) was not found at $gyp."
+# node-gyp from the lockfile, else the copy bundled with npm.
+gyp="$root/node_modules/node-gyp/bin/node-gyp.js"
+[[ -f $gyp ]] || gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+[[ -f $gyp ]] || fail "node-gyp was not found (npm ci installs it)."
 say "compiling the TFLite binding (node-gyp)"
 (cd "$dir" && node "$gyp" rebuild ${nodedir:+--nodedir="$nodedir"}) > "$dir/.cache/build.log" 2>&1 \
   || { tail -n 30 "$dir/.cache/build.log" >&2; fail "compiling native/tflite failed (log above)."; }

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything the server and its tests need, from package registries only:
-#   1. a project-local Python environment (.venv) with the pinned TensorFlow wheel and the official client,
+#   1. a project-local Python environment (.venv) with the pinned TensorFlow wheel, tensorflow-text (its
+#      op libraries) and the official client,
 #   2. npm packages from the lockfile,
 #   3. @tensorflow/tfjs-node's native binding, compiled against the TensorFlow C library shipped inside
 #      that wheel (libtensorflow_cc.so.2 + libtensorflow_framework.so.2 + its headers) instead of the
 #      libtensorflow 2.9.1 tarball tfjs-node would download from Google storage,
-#   3b. the TensorFlow Lite runtime (a Maven artifact) and its binding (scripts/setup-tflite.sh),
+#   3b. our runtime addon (native/) against the same library, and TF-Text's op libraries staged,
+#   3c. the TensorFlow Lite runtime (a Maven artifact) and its binding (scripts/setup-tflite.sh),
 #   4. the TypeScript build.
 # Every step is skipped when its inputs have not changed, so running it again is cheap.
 #
-# Choosing the TensorFlow library (see README "TensorFlow library"):
+# Choosing the TensorFlow library (see README "The TensorFlow runtime"):
 #   TFSERVING_TF_LIB=/path/to/site-packages/tensorflow  use the wheel already installed there
 #   TFSERVING_PYTHON=/path/to/python                      create .venv from this interpreter
-#   TFSERVING_LIBTENSORFLOW=download                      let tfjs-node download its own libtensorflow 2.9.1
-#                                                         (needs Google storage; cannot load SavedModels of TF >= 2.13)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,10 +51,7 @@ else
 fi
 
 # --- 3. tfjs-node binding against the wheel's C library -------------------------------------------------
-if [[ ${TFSERVING_LIBTENSORFLOW:-wheel} == download ]]; then
-  say "building tfjs-node with its own downloaded libtensorflow (TFSERVING_LIBTENSORFLOW=download)"
-  (cd "$tfjs" && rm -f scripts/custom-binary.json && node scripts/install.js) || fail "tfjs-node could not download or build libtensorflow 2.9.1."
-else
+{
   tf_lib=${TFSERVING_TF_LIB:-}
   if [[ -z $tf_lib ]]; then
     tf_lib=$("$venv/bin/python" - <<'EOF' 2>/dev/null
@@ -100,9 +97,46 @@ EOF
     echo "$binding_stamp" > "$tfjs/deps/.stamp"
     rm -f "$root/.cache-tfjs-build.log"
   fi
-fi
+}
 
-# --- 3b. TensorFlow Lite runtime and binding (model.tflite versions) -------------------------------------
+# --- 3b. the server's TensorFlow runtime addon (native/) and TF-Text's op libraries --------------------
+# native/ is our own N-API addon over the same TensorFlow C library (see README "The TensorFlow
+# runtime"); it links the libraries staged under tfjs-node's deps/ above.
+{
+  native_stamp=$( (cat native/binding.gyp native/src/* ; echo "$binding_stamp") | sha256sum | cut -c1-16)
+  if [[ -f native/build/Release/tf_runtime.node && -f native/build/.stamp && $(cat native/build/.stamp) == "$native_stamp" ]]; then
+    say "runtime addon up to date (native/)"
+  else
+    say "compiling the runtime addon (native/)"
+    node_prefix=$(dirname "$(dirname "$(command -v node)")")
+    nodedir_arg=()
+    [[ -f $node_prefix/include/node/node_api.h ]] && nodedir_arg=(--nodedir="$node_prefix")
+    (cd native && "$root/node_modules/.bin/node-gyp" rebuild "${nodedir_arg[@]}") > "$root/.cache-native-build.log" 2>&1 \
+      || { tail -n 30 "$root/.cache-native-build.log" >&2; fail "compiling native/ against $tf_lib failed (full log in .cache-native-build.log)."; }
+    echo "$native_stamp" > native/build/.stamp
+    rm -f "$root/.cache-native-build.log"
+  fi
+  # TF-Text's op libraries (tensorflow-text, pinned to the linked TensorFlow): the server loads every
+  # .so in native/lib/tensorflow_text at start, so TF-Text models serve with no flag.
+  text_ops=$("$venv/bin/python" - <<'PY' 2>/dev/null
+import importlib.util, os
+spec = importlib.util.find_spec("tensorflow_text")
+print(os.path.join(os.path.dirname(spec.origin), "python", "ops") if spec and spec.origin else "")
+PY
+)
+  rm -rf native/lib/tensorflow_text
+  if [[ -n $text_ops && -d $text_ops ]]; then
+    mkdir -p native/lib/tensorflow_text
+    for so in "$text_ops"/*.so; do
+      if [[ ${TFSERVING_COPY_LIBS:-0} == 1 ]]; then cp "$so" native/lib/tensorflow_text/; else ln -s "$so" native/lib/tensorflow_text/; fi
+    done
+    say "TF-Text op libraries staged: $(ls native/lib/tensorflow_text | wc -l) files"
+  else
+    say "tensorflow-text is not installed: TF-Text models will not load (pip install tensorflow-text)"
+  fi
+}
+
+# --- 3c. TensorFlow Lite runtime and binding (model.tflite versions) -------------------------------------
 bash "$root/scripts/setup-tflite.sh"
 
 # --- 4. TypeScript build ---------------------------------------------------------------------------------

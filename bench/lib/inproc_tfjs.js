@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Row (b): our backend without a server. Loads the SavedModel through the compiled dist/ backend
- * (SavedModelServable: tfjs-node's binding in the inference worker thread, linked against TensorFlow's
- * C library) and calls run() in a loop at a fixed batch size, exactly like row (a) does in Python:
+ * Row (b): our runtime without a server. Loads the SavedModel through the compiled dist/ loader
+ * (SavedModelServable over the native runtime addon, linked against TensorFlow's C library) and
+ * calls run() in a loop at a fixed batch size, exactly like row (a) does in Python:
  * one caller, same kind of input, rows per second = batch x calls / s, latency = one run().
  *
  * usage: node inproc_tfjs.js ROOT MANIFEST MODEL
@@ -38,7 +38,6 @@ async function main() {
     if (!feeds.has(batch)) {
       const data = new Float32Array(batch * rowElems);
       for (let i = 0; i < data.length; i++) data[i] = rowElems === 1 ? 1 : rand();
-      // The backend copies a feed it does not own before handing it to the worker, as for a request.
       feeds.set(batch, { dtype: 1 /* DT_FLOAT */, shape: [batch, ...m.row_shape], bytes: new Uint8Array(data.buffer) });
     }
     const feed = feeds.get(batch);

@@ -1,4 +1,4 @@
-import { loadBinding } from '../runtime/tensorflow/tf-binding';
+import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
 import { FlagError, parseFlags, unimplementedFlagWarnings, usage } from '../config/flags';
 import { serverOptionsFromFlags } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
@@ -22,8 +22,8 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
   if (parsed.values.version) {
-    // Loading the binding is what proves TensorFlow is linked; the version printed is the library's own.
-    process.stdout.write(`TensorFlow ModelServer: ${serverVersion()}\nTensorFlow Library: ${loadBinding().TF_Version}\n`);
+    // Loading the addon is what proves TensorFlow is linked; the version printed is the library's own.
+    process.stdout.write(`TensorFlow ModelServer: ${serverVersion()}\nTensorFlow Library: ${TensorFlowRuntime.version()}\n`);
     return 0;
   }
   for (const w of unimplementedFlagWarnings(parsed)) log.warn(w);

@@ -5,6 +5,7 @@ import { BatchingOptions, defaultBatchingOptions, readBatchingParametersFile } f
 import { FlagValues } from './flags';
 import { SslOptions, readSslConfigFile } from './ssl-config';
 import { MonitoringOptions, defaultMonitoringOptions, readMonitoringConfigFile } from './monitoring-config';
+import { TensorFlowRuntimeOptions } from '../runtime/tensorflow/tensorflow-runtime';
 import { ModelServerConfigOptions, isRelativeBasePath, readModelServerConfigFile, singleModelConfig } from './model-server-config';
 
 /** Everything the server needs to start, checked and typed, built from TF Serving's flags. */
@@ -46,6 +47,10 @@ export interface ServerOptions {
   readonly enableSignatureMethodNameCheck: boolean;
   readonly allowVersionLabelsForUnavailableModels: boolean;
   readonly tensorContentOutputs: boolean;
+  /** TensorFlow's session options, op libraries and XLA switch (src/runtime/tensorflow). */
+  readonly tensorflow: TensorFlowRuntimeOptions;
+  /** --enable_profiler: TensorFlow's ProfilerService on the gRPC port. */
+  readonly enableProfiler: boolean;
 }
 
 const invalid = (message: string): ServingError => new ServingError(Code.INVALID_ARGUMENT, message);
@@ -134,5 +139,15 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
     enableSignatureMethodNameCheck: f.enable_signature_method_name_check as boolean,
     allowVersionLabelsForUnavailableModels: f.allow_version_labels_for_unavailable_models as boolean,
     tensorContentOutputs: f.enable_serialization_as_tensor_content as boolean,
+    tensorflow: {
+      configFile: f.tensorflow_session_config_file as string,
+      intraOp: f.tensorflow_intra_op_parallelism as number,
+      interOp: f.tensorflow_inter_op_parallelism as number,
+      sessionParallelism: f.tensorflow_session_parallelism as number,
+      xlaCompilation: (f.xla_cpu_compilation_enabled as boolean) || (f.xla_gpu_compilation_enabled as boolean),
+      opLibraries: (f.custom_op_libraries as string).split(',').map((p) => p.trim()).filter((p) => p !== ''),
+      loadTfText: f.load_tensorflow_text_ops as boolean,
+    },
+    enableProfiler: f.enable_profiler as boolean,
   };
 }

@@ -107,8 +107,8 @@ export function prepareRun(signature: Signature, input: PredictInput, opts: Pred
       aliases.push(alias);
     }
   }
-  // TensorFlow's own check of fed dtypes, with its message, made before the run: a run that fails in
-  // TensorFlow leaks its input tensors inside tfjs-node's binding.
+  // TensorFlow's own check of fed dtypes, with its code and message, made before the run: a request
+  // that cannot run never takes a run thread.
   feeds.forEach((t, i) => {
     const want = baseDType(feedTypes[i]);
     if (want !== DataType.DT_INVALID && want !== t.dtype) {
@@ -120,10 +120,9 @@ export function prepareRun(signature: Signature, input: PredictInput, opts: Pred
 
 /** Turns a TensorFlow run failure into the status TF Serving would return for it. */
 export function runError(err: unknown): ServingError {
+  // The runtimes report TensorFlow's own code and message as a ServingError; anything else is ours.
   if (err instanceof ServingError) return err;
-  // The binding reports TensorFlow's message without its code; a failed run is nearly always the
-  // request's fault (dtype, shape, a failing assertion), which TensorFlow reports as INVALID_ARGUMENT.
-  return new ServingError(Code.INVALID_ARGUMENT, err instanceof Error ? err.message : String(err));
+  return new ServingError(Code.INTERNAL, err instanceof Error ? err.message : String(err));
 }
 
 export async function predict(

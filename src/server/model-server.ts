@@ -16,6 +16,8 @@ import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
 import { TensorFlowPlatformLoader } from '../loaders/tensorflow-platform-loader';
 import { TfLiteLoader } from '../loaders/tflite/tflite-loader';
 import { loadServable } from '../loaders/servable-pipeline';
+import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
+import { profilerService } from '../grpc/profiler-service';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
 import { HealthService } from '../grpc/health-service';
@@ -70,8 +72,10 @@ export class ModelServer {
       if (e.state === VersionState.AVAILABLE) log.info(`Successfully loaded servable version ${servableIdString(e)}`);
       if (e.state === VersionState.END && !e.error) log.info(`Unloaded servable version ${servableIdString(e)}`);
     });
+    const runtime = TensorFlowRuntime.start(opts.tensorflow);
+    log.info(`TensorFlow ${TensorFlowRuntime.version()}: up to ${runtime.runThreads} runs at once`);
     const loaders = new LoaderRegistry().register(
-      new TensorFlowPlatformLoader(new SavedModelLoader(opts.savedModelTags), new TfLiteLoader(opts.tflite), opts.tflite.prefer),
+      new TensorFlowPlatformLoader(new SavedModelLoader(opts.savedModelTags, runtime), new TfLiteLoader(opts.tflite), opts.tflite.prefer),
     );
     const pipeline = {
       scheduler,
@@ -122,6 +126,7 @@ export class ModelServer {
     const services = [
       predictionService(this.servables, { ...predictOptions, tensorContentOutputs: this.opts.tensorContentOutputs, metrics: this.metrics }),
       modelService(this.servables, this.core),
+      ...(this.opts.enableProfiler ? [profilerService()] : []),
     ];
     const { server, port } = await startGrpcServer(
       services,

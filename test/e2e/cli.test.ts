@@ -18,7 +18,7 @@ test('--version prints our version and the TensorFlow library actually linked', 
   const r = await runServer(['--version']);
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string };
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe(`TensorFlow ModelServer: ${pkg.version}\nTensorFlow Library: 2.20.0\n`);
+  expect(r.stdout).toBe(`TensorFlow ModelServer: ${pkg.version}\nTensorFlow Library: 2.21.0\n`);
 });
 
 test.each([

@@ -5,7 +5,8 @@ import { protoType } from '../../proto/root';
 import { Signature, TensorInfo } from '../../lifecycle/servable';
 
 /**
- * Reads the signatures of a SavedModel's MetaGraphDef straight from saved_model.pb.
+ * Reads the signatures of a SavedModel's MetaGraphDef straight from saved_model.pb, or from the
+ * MetaGraphDef TensorFlow loaded (a folder with only saved_model.pbtxt).
  *
  * Only two fields of each MetaGraphDef are read (meta_info_def.tags and signature_def); the graph,
  * often most of the file, is skipped without being decoded. The signature_def map entries are also
@@ -91,10 +92,27 @@ export async function readSignatures(exportDir: string, tags: string[]): Promise
     const available = graphs.map((g) => `[${g.tags.join(', ')}]`).join(', ');
     throw new Error(`MetaGraphDef associated with tags '${tags.join(' ')}' could not be found in SavedModel, with available tags '${available}'`);
   }
+  // Copy the entries out of the file buffer so the (possibly large) graph bytes can be collected.
+  return decodeEntries(chosen.entries.map((e) => Uint8Array.from(e)));
+}
+
+/** Signatures of one serialized MetaGraphDef (the one TensorFlow loaded). */
+export function signaturesOfMetaGraph(metaGraphDef: Uint8Array): SavedModelSignatures {
+  const r = Reader.create(metaGraphDef);
+  return decodeEntries(scanMetaGraph(r, r.len).entries.map((e) => Uint8Array.from(e)));
+}
+
+/** Whether the folder holds the binary SavedModel (else TensorFlow read saved_model.pbtxt). */
+export async function hasBinarySavedModel(exportDir: string): Promise<boolean> {
+  return fs.access(path.join(exportDir, 'saved_model.pb')).then(
+    () => true,
+    () => false,
+  );
+}
+
+function decodeEntries(rawSignatureDefEntries: Uint8Array[]): SavedModelSignatures {
   const entryType = protoType('tensorflow.SignatureDef');
   const signatures = new Map<string, Signature>();
-  // Copy the entries out of the file buffer so the (possibly large) graph bytes can be collected.
-  const rawSignatureDefEntries = chosen.entries.map((e) => Uint8Array.from(e));
   for (const entry of rawSignatureDefEntries) {
     const er = Reader.create(entry);
     let key = '';

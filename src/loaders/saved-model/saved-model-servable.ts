@@ -2,43 +2,37 @@ import { RunContext, Servable, Signature } from '../../lifecycle/servable';
 import { ServingError } from '../../errors/serving-error';
 import { Code } from '../../errors/status-code';
 import { Tensor } from '../../tensor/tensor';
-import { SavedModelSignatures, readSignatures } from './saved-model-reader';
-import { TfWorkerClient } from '../../runtime/tensorflow/tf-worker-client';
+import { TensorFlowRuntime } from '../../runtime/tensorflow/tensorflow-runtime';
+import { TfSession } from '../../runtime/tensorflow/tf-session';
+import { SavedModelSignatures, hasBinarySavedModel, readSignatures, signaturesOfMetaGraph } from './saved-model-reader';
 
 /**
- * One loaded SavedModel version: its TensorFlow session, owned by a worker thread of its own, and its
- * signatures. Requests reach it through a manager handle, so it is never unloaded mid-run.
- *
- * A worker per version means a version being loaded (which can take seconds of TensorFlow work) never
- * delays requests to the versions already serving, versions of different models run in parallel, and
- * unloading a version ends its thread, returning its memory.
+ * One loaded SavedModel version: its TensorFlow session and its signatures. Requests reach it through
+ * a manager handle, so it is never unloaded mid-run; runs on it proceed concurrently.
  */
 export class SavedModelServable implements Servable {
   private unloaded = false;
 
   private constructor(
     readonly exportDir: string,
-    private readonly sessionId: number,
+    private readonly session: TfSession,
     readonly meta: SavedModelSignatures,
-    private readonly worker: TfWorkerClient,
   ) {}
 
-  /** Loads through TensorFlow first, so a broken folder fails with TensorFlow's own message. */
-  static async load(exportDir: string, tags: string[]): Promise<SavedModelServable> {
-    const worker = new TfWorkerClient();
+  /** Loads through TensorFlow first, so a broken folder fails with TensorFlow's own code and message. */
+  static async load(exportDir: string, tags: string[], runtime = TensorFlowRuntime.default()): Promise<SavedModelServable> {
+    const session = await runtime.loadSavedModel(exportDir, tags);
     try {
-      const sessionId = await worker.load(exportDir, tags);
-      const meta = await readSignatures(exportDir, tags);
-      return new SavedModelServable(exportDir, sessionId, meta, worker);
+      // saved_model.pb is read for its signature entries byte for byte as stored; a text SavedModel
+      // (saved_model.pbtxt) has no such bytes, so TensorFlow's parsed MetaGraphDef stands in.
+      const meta = (await hasBinarySavedModel(exportDir))
+        ? await readSignatures(exportDir, tags)
+        : signaturesOfMetaGraph(session.metaGraphDef);
+      return new SavedModelServable(exportDir, session, meta);
     } catch (err) {
-      await worker.close();
+      await session.close();
       throw err;
     }
-  }
-
-  /** Live tensors and sessions in this version's worker (leak checks). */
-  stats(): Promise<{ tensors: number; savedModels: number }> {
-    return this.worker.stats();
   }
 
   get signatures(): ReadonlyMap<string, Signature> {
@@ -51,22 +45,31 @@ export class SavedModelServable implements Servable {
 
   /** Feeds graph tensors by name and fetches graph tensors by name. */
   run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
-    if (this.unloaded) return Promise.reject(new Error(`servable at ${this.exportDir} was unloaded`));
+    if (this.unloaded) return Promise.reject(new ServingError(Code.UNAVAILABLE, `servable at ${this.exportDir} was unloaded`));
     // A client that left, or whose deadline passed, gets nothing from a run: do not start one.
     if (ctx?.signal?.aborted) return Promise.reject(new ServingError(Code.CANCELLED, 'Request was cancelled'));
     if (ctx?.deadlineMs !== undefined && Date.now() >= ctx.deadlineMs) {
       return Promise.reject(new ServingError(Code.DEADLINE_EXCEEDED, 'Deadline Exceeded'));
     }
-    return this.worker.run(this.sessionId, feeds, feedNames, fetchNames, ctx);
+    return this.session.run(feeds, feedNames, fetchNames, runControl(ctx));
   }
 
   async unload(): Promise<void> {
     if (this.unloaded) return;
     this.unloaded = true;
-    try {
-      await this.worker.unload(this.sessionId);
-    } finally {
-      await this.worker.close();
-    }
+    await this.session.close();
   }
+}
+
+/** The same checks again on the native side, for a run that waits for a thread. */
+function runControl(ctx?: RunContext): { cancel?: Int32Array; deadlineMs?: number } | undefined {
+  if (!ctx) return undefined;
+  let cancel: Int32Array | undefined;
+  const signal = ctx.signal;
+  if (signal) {
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    signal.addEventListener('abort', () => Atomics.store(flag, 0, 1), { once: true });
+    cancel = flag;
+  }
+  return { cancel, deadlineMs: ctx.deadlineMs };
 }

@@ -71,7 +71,7 @@ describe('every TF Serving flag, with its type and default', () => {
   ];
 
   // Flags of ours that TF Serving lacks; every other flag is one of TF Serving's 48.
-  const OURS = ['drain_timeout_seconds', 'grpc_bind_address', 'rest_api_bind_address', 'rest_api_max_request_bytes', 'rest_api_ssl_config_file', 'version_settle_ms', 'wait_for_models_at_startup'];
+  const OURS = ['custom_op_libraries', 'load_tensorflow_text_ops', 'drain_timeout_seconds', 'grpc_bind_address', 'rest_api_bind_address', 'rest_api_max_request_bytes', 'rest_api_ssl_config_file', 'version_settle_ms', 'wait_for_models_at_startup'];
 
   it("FLAGS lists exactly TF Serving's 48 flags plus ours", () => {
     expect(FLAGS.map((f) => f.name).sort()).toEqual([...table.map(([n]) => n), ...OURS].sort());
@@ -191,8 +191,8 @@ describe('unimplementedFlagWarnings', () => {
     ['the TFLite flags act', ['--prefer_tflite_model', '--num_tflite_pools=3', '--num_tflite_interpreters_per_pool=2'], []],
     [
       'only the unimplemented ones, in command-line order',
-      ['--xla_cpu_compilation_enabled', '--port=9', '--xla_gpu_compilation_enabled=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
-      [warning('xla_cpu_compilation_enabled'), warning('xla_gpu_compilation_enabled'), warning('per_process_gpu_memory_fraction')],
+      ['--port=9', '--xla_gpu_compilation_enabled=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
+      [warning('xla_gpu_compilation_enabled'), warning('per_process_gpu_memory_fraction')],
     ],
     ['a repeated flag warns once', ['--rest_api_num_threads=1', '--rest_api_num_threads=2'], [warning('rest_api_num_threads')]],
     ['a flag given with its default value still warns', ['--mixed_precision='], [warning('mixed_precision')]],

@@ -1,0 +1,14 @@
+// SavedModel sessions: load (on a thread of its own), concurrent runs (on the run pool), close
+// (once the last run on the session has finished).
+#pragma once
+#include <node_api.h>
+
+namespace tfr {
+
+napi_value LoadSavedModel(napi_env env, napi_callback_info info);
+napi_value CloseSession(napi_env env, napi_callback_info info);
+napi_value Run(napi_env env, napi_callback_info info);
+napi_value ConfigureRuns(napi_env env, napi_callback_info info);
+napi_value SessionStats(napi_env env, napi_callback_info info);
+
+}  // namespace tfr

@@ -1,0 +1,53 @@
+import { DataType } from '../../tensor/dtype';
+import { Tensor, isStringTensor } from '../../tensor/tensor';
+import { NativeFeed, NativeOutput, NativeSession, RunControl, TfRuntimeAddon } from './native-addon';
+import { tensorflowError } from './tensorflow-error';
+
+/**
+ * One loaded SavedModel session. Runs go straight to the addon's native pool (several at once on
+ * one session, as TF Serving's Session::Run) and resolve on the event loop; no worker thread, no
+ * message hop.
+ *
+ * Copies: numeric feeds reach TensorFlow in place (TensorFlow copies only a buffer that is not
+ * 64-byte aligned); numeric fetches come back as views over TensorFlow's own memory.
+ */
+export class TfSession {
+  private closed = false;
+
+  constructor(
+    private readonly addon: TfRuntimeAddon,
+    private readonly session: NativeSession,
+    /** The loaded MetaGraphDef as TensorFlow parsed it (from saved_model.pb or .pbtxt). */
+    readonly metaGraphDef: Uint8Array,
+  ) {}
+
+  async run(feeds: readonly Tensor[], feedNames: string[], fetchNames: string[], control?: RunControl): Promise<Tensor[]> {
+    let outs: NativeOutput[];
+    try {
+      outs = await this.addon.run(this.session, feeds.map(toFeed), feedNames, fetchNames, control);
+    } catch (err) {
+      throw tensorflowError(err);
+    }
+    return outs.map(fromOutput);
+  }
+
+  /** Resolves once TensorFlow freed the session; runs already started finish first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.addon.closeSession(this.session);
+  }
+}
+
+function toFeed(t: Tensor): NativeFeed {
+  return isStringTensor(t) ? { dtype: t.dtype, shape: t.shape, strings: t.strings } : { dtype: t.dtype, shape: t.shape, data: t.bytes };
+}
+
+function fromOutput(o: NativeOutput): Tensor {
+  if (o.offsets) {
+    const strings: Uint8Array[] = new Array(o.offsets.length - 1);
+    for (let i = 0; i + 1 < o.offsets.length; i++) strings[i] = o.data.subarray(o.offsets[i], o.offsets[i + 1]);
+    return { dtype: DataType.DT_STRING, shape: o.shape, strings };
+  }
+  return { dtype: o.dtype as Exclude<DataType, DataType.DT_STRING>, shape: o.shape, bytes: o.data };
+}
