@@ -13,6 +13,8 @@ Usage: export_runtime_models.py --out DIR
   while_loop/1   n: int32[] -> a tf.while_loop of n dependent scalar steps: one core, sequential.
   tf_text/1      text: string[None] -> TF-Text's WhitespaceTokenizer: tokens (padded with "")
                  and token counts. Needs TF-Text's op libraries at load.
+  xla_jit/1      x: float[None] -> 2 * x + 1 in a tf.function(jit_compile=True): runs only where XLA
+                 compilation is allowed (--xla_cpu_compilation_enabled).
   text_format/1  x: float[None] -> 0.5 * x + 2, saved as saved_model.pbtxt only (TensorFlow's loader
                  reads the text form when no saved_model.pb is there).
 
@@ -128,6 +130,16 @@ def export_text_format(tf, path):
     os.remove(os.path.join(path, "saved_model.pb"))
 
 
+def export_xla_jit(tf, path):
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")], jit_compile=True)
+        def serving_default(self, x):
+            return {"y": 2.0 * x + 1.0}
+
+    m = M()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
+
+
 EXPORTS = {
     "reshape_2x2": export_reshape,
     "read_file": export_read_file,
@@ -135,6 +147,7 @@ EXPORTS = {
     "while_loop": export_while_loop,
     "tf_text": export_tf_text,
     "text_format": export_text_format,
+    "xla_jit": export_xla_jit,
 }
 
 

@@ -21,10 +21,12 @@ namespace {
 
 std::atomic<int64_t> live_sessions{0};
 std::atomic<int64_t> live_runs{0};
-std::unique_ptr<ThreadPool> run_pool;
+// Never destroyed: at process exit a run may still be blocked inside TensorFlow (a queue, a slow
+// kernel), and joining its thread would hang the exit.
+ThreadPool* run_pool = nullptr;
 
 ThreadPool& Pool() {
-  if (!run_pool) run_pool = std::make_unique<ThreadPool>(std::max(2u, std::thread::hardware_concurrency()));
+  if (!run_pool) run_pool = new ThreadPool(std::max(2u, std::thread::hardware_concurrency()));
   return *run_pool;
 }
 
@@ -370,7 +372,7 @@ napi_value ConfigureRuns(napi_env env, napi_callback_info info) {
   int64_t n = 0;
   if (argc < 1 || !GetInt64(env, argv[0], &n) || n < 1) return Throw(env, {TF_INVALID_ARGUMENT, "configureRuns(threads >= 1)"});
   if (run_pool) return Throw(env, {TF_FAILED_PRECONDITION, "the run pool is already running"});
-  run_pool = std::make_unique<ThreadPool>(static_cast<int>(n));
+  run_pool = new ThreadPool(static_cast<int>(n));
   return nullptr;
 }
 

@@ -1,6 +1,6 @@
 import { invalidArgument, unimplemented } from '../errors/serving-error';
 import { protoType } from '../proto/root';
-import { parseTextProto, readTextProtoFile } from './text-proto';
+import { TextProtoParseError, parseTextProto, readTextProtoFile } from './text-proto';
 
 /**
  * --model_config_file: read → parse (tensorflow.serving.ModelServerConfig
@@ -93,6 +93,11 @@ const URI_SCHEME = /^[a-zA-Z][0-9a-zA-Z.]*:\/\//;
 /** server_core.cc UriIsRelativePath: no scheme and not starting with '/'. */
 export function isRelativeBasePath(basePath: string): boolean {
   return !URI_SCHEME.test(basePath) && !basePath.startsWith('/');
+}
+
+/** `gs://…`, `s3://…`: a path the local file system cannot open. */
+export function isUri(path: string): boolean {
+  return URI_SCHEME.test(path);
 }
 
 /** server_core.cc GetPlatform: model_platform, or the deprecated model_type. */
@@ -203,6 +208,18 @@ export function readModelServerConfigFile(
 ): ModelServerConfigOptions {
   const parsed = readTextProtoFile<ModelServerConfigProto>(protoType(MODEL_SERVER_CONFIG_TYPE), file);
   return validateModelServerConfig(parsed, options);
+}
+
+/** Parses and checks --model_config_file text fetched from an object store; parse errors name the file. */
+export function modelServerConfigFromFileText(text: string, file: string): ModelServerConfigOptions {
+  let parsed: ModelServerConfigProto;
+  try {
+    parsed = parseModelServerConfigText(text);
+  } catch (err) {
+    if (err instanceof TextProtoParseError) err.file = file;
+    throw err;
+  }
+  return validateModelServerConfig(parsed);
 }
 
 /**

@@ -6,7 +6,7 @@ import { FlagValues } from './flags';
 import { SslOptions, readSslConfigFile } from './ssl-config';
 import { MonitoringOptions, defaultMonitoringOptions, readMonitoringConfigFile } from './monitoring-config';
 import { TensorFlowRuntimeOptions } from '../runtime/tensorflow/tensorflow-runtime';
-import { ModelServerConfigOptions, isRelativeBasePath, readModelServerConfigFile, singleModelConfig } from './model-server-config';
+import { ModelServerConfigOptions, isRelativeBasePath, isUri, readModelServerConfigFile, singleModelConfig } from './model-server-config';
 
 /** Everything the server needs to start, checked and typed, built from TF Serving's flags. */
 export interface ServerOptions {
@@ -26,7 +26,8 @@ export interface ServerOptions {
   /** --ssl_config_file (gRPC), and ours: --rest_api_ssl_config_file (REST). */
   readonly grpcSsl?: SslOptions;
   readonly restSsl?: SslOptions;
-  readonly modelConfig: ModelServerConfigOptions;
+  /** Undefined when --model_config_file is a URI (gs://, s3://): the server reads it as it starts. */
+  readonly modelConfig: ModelServerConfigOptions | undefined;
   /** The --model_config_file the config came from, if any. */
   readonly modelConfigFile: string;
   readonly savedModelTags: string[];
@@ -97,7 +98,9 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
   }
   // Unlike TF Serving, a relative --model_base_path is taken relative to the working directory.
   const modelConfig = modelConfigFile
-    ? readModelServerConfigFile(modelConfigFile)
+    ? isUri(modelConfigFile)
+      ? undefined
+      : readModelServerConfigFile(modelConfigFile)
     : singleModelConfig(f.model_name as string, isRelativeBasePath(modelBasePath) ? path.resolve(modelBasePath) : modelBasePath);
   return {
     grpcPort,

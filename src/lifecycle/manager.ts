@@ -63,6 +63,8 @@ export class ServableManager<T extends Unloadable> extends EventEmitter {
   private readonly models = new Map<string, ModelEntry<T>>();
   /** Models that have had at least one version serving. */
   private readonly everServed = new Set<string>();
+  /** Why a model's base path cannot be read right now, as its source reported it. */
+  private readonly sourceErrors = new Map<string, ServingError>();
 
   constructor(private readonly opts: ServableManagerOptions = {}) {
     super();
@@ -151,6 +153,16 @@ export class ServableManager<T extends Unloadable> extends EventEmitter {
     const jobs: Promise<void>[] = [];
     for (const [name, e] of this.models) for (const v of e.versions.keys()) jobs.push(this.unload(name, v));
     await Promise.all(jobs);
+  }
+
+  /** The source's word on a model's base path: an error while it cannot be read, undefined once it can. */
+  setSourceError(name: string, error: ServingError | undefined): void {
+    if (error) this.sourceErrors.set(name, error);
+    else this.sourceErrors.delete(name);
+  }
+
+  sourceError(name: string): ServingError | undefined {
+    return this.sourceErrors.get(name);
   }
 
   setLabels(name: string, labels: ReadonlyMap<string, number>): void {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { readModelServerConfigFile } from '../config/model-server-config';
+import { ModelServerConfigOptions, isUri, modelServerConfigFromFileText, readModelServerConfigFile } from '../config/model-server-config';
 import { ServerOptions } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
 import { startGrpcServer } from '../grpc/grpc-server';
@@ -9,7 +9,8 @@ import { AspiredVersionsManager } from '../lifecycle/aspired-versions-manager';
 import { ServableManager } from '../lifecycle/manager';
 import { Servable } from '../lifecycle/servable';
 import { VersionState, servableIdString } from '../lifecycle/servable-state';
-import { FileSystemSource } from '../sources/filesystem-source';
+import { readObjectStoreText } from '../sources/object-store-file';
+import { SourceRouter } from '../sources/source-router';
 import { ModelSource } from '../sources/source';
 import { LoaderRegistry } from '../loaders/loader-registry';
 import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
@@ -36,6 +37,13 @@ import { ServerCore } from './server-core';
  */
 /** After the last answer, how long connections get to deliver it before they are closed. */
 const FLUSH_GRACE_MS = 1000;
+/** After a drain timeout, how long unloading may wait for runs that were cut off. */
+const UNLOAD_GRACE_MS = 2000;
+
+/** --model_config_file from the local file system or an object store (gs://, s3://). */
+async function readModelConfigFile(file: string): Promise<ModelServerConfigOptions> {
+  return isUri(file) ? modelServerConfigFromFileText(await readObjectStoreText(file), file) : readModelServerConfigFile(file);
+}
 
 export class ModelServer {
   private configPoll: NodeJS.Timeout | undefined;
@@ -64,6 +72,7 @@ export class ModelServer {
   }
 
   static async start(opts: ServerOptions): Promise<ModelServer> {
+    const modelConfig = opts.modelConfig ?? (await readModelConfigFile(opts.modelConfigFile));
     const metrics = opts.monitoring.prometheus.enabled ? new ServingMetrics() : undefined;
     const scheduler = opts.batching ? new BatchScheduler(opts.batching.numBatchThreads) : undefined;
     if (scheduler && metrics && opts.batching) observeBatching(scheduler, metrics, opts.batching.threadPoolName);
@@ -95,15 +104,16 @@ export class ModelServer {
         loadConcurrency: opts.numLoadThreads,
       },
     );
-    const source = new FileSystemSource({ pollWaitSeconds: opts.fileSystemPollWaitSeconds, settleMs: opts.versionSettleMs });
+    const source = new SourceRouter({ pollWaitSeconds: opts.fileSystemPollWaitSeconds, settleMs: opts.versionSettleMs });
     source.on('aspired', (name: string, versions) => manager.setAspired(name, versions));
+    source.on('status', (name: string, error) => servables.setSourceError(name, error));
     const core: ServerCore = new ServerCore(manager, source, {
       allowVersionLabelsForUnavailableModels: opts.allowVersionLabelsForUnavailableModels,
     });
     if (metrics) observeVersions(servables, metrics);
     const server = new ModelServer(servables, core, source, opts, metrics);
-    for (const m of opts.modelConfig.models) servables.addModel(m.name);
-    const initial = core.apply(opts.modelConfig, true);
+    for (const m of modelConfig.models) servables.addModel(m.name);
+    const initial = core.apply(modelConfig, true);
     source.start();
     if (opts.waitForModelsAtStartup) {
       try {
@@ -128,6 +138,7 @@ export class ModelServer {
       modelService(this.servables, this.core),
       ...(this.opts.enableProfiler ? [profilerService()] : []),
     ];
+    if (this.opts.enableProfiler) log.info('Profiler service is enabled');
     const { server, port } = await startGrpcServer(
       services,
       {
@@ -189,7 +200,7 @@ export class ModelServer {
     if (!this.opts.modelConfigFile || seconds <= 0) return;
     const tick = async () => {
       try {
-        await this.core.apply(readModelServerConfigFile(this.opts.modelConfigFile));
+        await this.core.apply(await readModelConfigFile(this.opts.modelConfigFile));
       } catch (err) {
         log.error(`Failed to apply ModelServerConfig file ${this.opts.modelConfigFile}: ${toServingError(err).toString()}`);
       }
@@ -224,6 +235,13 @@ export class ModelServer {
     if (drained) await Promise.race([closed, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS))]);
     server?.forceShutdown();
     this.restServer?.close();
-    await this.stopModels();
+    if (drained) {
+      await this.stopModels();
+      return;
+    }
+    // A request cut off at the drain timeout may still be inside TensorFlow (a run cannot be
+    // interrupted), holding its version: give unloading a moment, then exit anyway.
+    const unloaded = await Promise.race([this.stopModels().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), UNLOAD_GRACE_MS).unref())]);
+    if (!unloaded) log.warn('Exiting with runs still inside TensorFlow');
   }
 }

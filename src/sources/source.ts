@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { VersionPolicy } from '../config/model-server-config';
+import { ServingError } from '../errors/serving-error';
 
 /**
  * Where versions come from. A Source watches each configured model's base path and emits
@@ -14,6 +15,8 @@ import { VersionPolicy } from '../config/model-server-config';
  * - A base path that cannot be read emits nothing, so what is serving keeps serving; a readable base
  *   path with no complete version emits an empty list (unload all), as TF Serving does.
  * - A version left out of an emission is one the manager should unload (once something else serves).
+ * - A source that can tell why a base path cannot be read emits `status` (model name, error), and
+ *   `status` (model name, undefined) once it can be read again; the error reaches GetModelStatus.
  */
 
 /** One model a source watches. */
@@ -38,4 +41,5 @@ export interface ModelSource extends EventEmitter {
   start(): void;
   stop(): Promise<void>;
   on(event: 'aspired', listener: (model: string, versions: AspiredVersion[]) => void): this;
+  on(event: 'status', listener: (model: string, error: ServingError | undefined) => void): this;
 }

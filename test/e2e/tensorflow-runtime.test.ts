@@ -16,7 +16,7 @@ import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, freePort, runServer, startServer } from '../helpers/server-process';
 
 const MODELS = path.join(REPO, '.cache/runtime-models');
-const NAMES = ['reshape_2x2', 'read_file', 'rendezvous', 'while_loop', 'tf_text', 'text_format'];
+const NAMES = ['reshape_2x2', 'read_file', 'rendezvous', 'while_loop', 'tf_text', 'text_format', 'xla_jit'];
 
 let tmp: string;
 let config: string;
@@ -88,6 +88,20 @@ describe('concurrent runs of one session', () => {
     expect(put.ok).toBe(true);
     const taken = await take;
     expect(taken.ok && taken.response.outputs.y.float_val).toEqual([42]);
+  }, 30000);
+
+  test('a server stopped while a run is blocked in TensorFlow still exits promptly', async () => {
+    const s = await startServer([`--model_config_file=${config}`, '--drain_timeout_seconds=1']);
+    const c = new TestClient(s.target);
+    const take = c.predictWithDeadline({ model_spec: { name: 'rendezvous', signature_name: 'take' }, inputs: { unused: floatTensor([0], []) } }, 20000);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const code = await s.stop();
+    const took = Date.now() - t0;
+    c.close();
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(10000);
+    expect((await take).ok).toBe(false);
   }, 30000);
 
   test('two sequential while_loop runs in parallel (timing printed, not asserted)', async () => {
@@ -224,6 +238,26 @@ describe('session options', () => {
     expect(r.stdout).toContain(`Failed to start server. Error: INVALID_ARGUMENT: Invalid ConfigProto in ${bad}`);
     expect(r.stdout).toContain('inter_op_parallelism_thread');
   }, 180000);
+});
+
+describe('XLA', () => {
+  test('XLA JIT is off unless --xla_cpu_compilation_enabled, as in TF Serving', async () => {
+    const req = { model_spec: { name: 'xla_jit' }, inputs: { x: floatTensor([1, 2]) } };
+    const off = await client.predict(req);
+    expect(off.ok).toBe(false);
+    if (!off.ok) expect(off.error.details).toContain('XLA compilation disabled');
+    const xlaConfig = path.join(tmp, 'xla.config');
+    fs.writeFileSync(xlaConfig, `model_config_list { config { name: "xla_jit" base_path: "${path.join(MODELS, 'xla_jit')}" model_platform: "tensorflow" } }\n`);
+    const s = await startServer([`--model_config_file=${xlaConfig}`, '--xla_cpu_compilation_enabled']);
+    const c = new TestClient(s.target);
+    try {
+      const on = await c.predict(req);
+      expect(on.ok && on.response.outputs.y.float_val).toEqual([3, 5]);
+    } finally {
+      c.close();
+      await s.stop();
+    }
+  }, 120000);
 });
 
 describe('profiler', () => {

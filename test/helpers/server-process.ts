@@ -13,9 +13,16 @@ export interface ServerProcess {
 }
 
 /** Runs the server with `args` until it exits; for start-up failures and flag handling. */
-export function runServer(args: string[], timeoutMs = 60000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runServer(
+  args: string[],
+  timeoutMs = 60000,
+  env?: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SERVER_MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ? { ...process.env, ...env } : process.env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -44,9 +51,12 @@ export function freePort(): Promise<number> {
  * Starts the server and resolves once its gRPC port is open (the server logs it only after every
  * configured model is available).
  */
-export async function startServer(args: string[], timeoutMs = 90000): Promise<ServerProcess> {
+export async function startServer(args: string[], timeoutMs = 90000, env?: Record<string, string>): Promise<ServerProcess> {
   const portArg = args.some((a) => a.startsWith('--port')) ? [] : [`--port=${await freePort()}`];
-  const child = spawn(process.execPath, [SERVER_MAIN, ...portArg, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_MAIN, ...portArg, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   let out = '';
   return new Promise<ServerProcess>((resolve, reject) => {
     const timer = setTimeout(() => {

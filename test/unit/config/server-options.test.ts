@@ -109,7 +109,7 @@ describe('serverOptionsFromFlags: built options', () => {
     expect(o.grpcPort).toBe(9000);
     expect(o.tflite).toEqual({ prefer: true, numPools: 3, interpretersPerPool: 2 });
     expect(o.grpcSocketPath).toBe('/tmp/s');
-    expect(o.modelConfig.models.map((m) => m.name)).toEqual(['half']);
+    expect(o.modelConfig?.models.map((m) => m.name)).toEqual(['half']);
     expect(o.savedModelTags).toEqual(['serve', 'gpu', 'tpu']);
     expect(o.fileSystemPollWaitSeconds).toBe(0);
     expect(o.maxNumLoadRetries).toBe(0);
@@ -130,13 +130,13 @@ describe('serverOptionsFromFlags: built options', () => {
     ['a/../b', path.join(process.cwd(), 'b')],
     ['/abs/half', '/abs/half'],
   ])('--model_base_path=%s is resolved against the working directory', (given, expected) => {
-    expect(options([`--model_base_path=${given}`]).modelConfig.models[0].basePath).toBe(expected);
+    expect(options([`--model_base_path=${given}`]).modelConfig?.models[0].basePath).toBe(expected);
   });
 
   it.each(['gs://bucket/models/half', 's3://bucket/half', 'hdfs://namenode:8020/half'])(
     '--model_base_path=%s is a URI and is kept as it is (TF Serving accepts URIs)',
     (uri) => {
-      expect(options([`--model_base_path=${uri}`]).modelConfig.models[0].basePath).toBe(uri);
+      expect(options([`--model_base_path=${uri}`]).modelConfig?.models[0].basePath).toBe(uri);
     },
   );
 
@@ -156,7 +156,7 @@ describe('serverOptionsFromFlags: built options', () => {
       );
       const o = options([`--model_config_file=${file}`, '--model_name=ignored', '--model_base_path=/ignored']);
       expect(o.modelConfigFile).toBe(file);
-      expect(o.modelConfig.models.map((m) => [m.name, m.basePath, m.versionPolicy])).toEqual([
+      expect(o.modelConfig?.models.map((m) => [m.name, m.basePath, m.versionPolicy])).toEqual([
         ['a', '/models/a', { kind: 'latest', numVersions: 1 }],
         ['b', '/models/b', { kind: 'all' }],
       ]);
@@ -199,5 +199,13 @@ describe('parseChannelArguments', () => {
   it('a bad --grpc_channel_arguments fails serverOptionsFromFlags', () => {
     const err = servingError(() => options(['--model_base_path=/m', '--grpc_channel_arguments=oops']));
     expect(err.message).toBe('gRPC channel argument "oops" is not of the form key=value');
+  });
+});
+
+describe('serverOptionsFromFlags: an object-store --model_config_file', () => {
+  it.each(['gs://bucket/models.config', 's3://bucket/conf/models.config'])('%s is left for the server to read as it starts', (uri) => {
+    const o = options([`--model_config_file=${uri}`]);
+    expect(o.modelConfigFile).toBe(uri);
+    expect(o.modelConfig).toBeUndefined();
   });
 });
