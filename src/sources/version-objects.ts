@@ -71,7 +71,8 @@ export interface SeenVersion {
 
 /**
  * An object-store version is complete when it holds a model file (saved_model.pb(txt) or model.tflite)
- * and its listing — every key, size and ETag/generation — has stayed the same for `settleMs` (by this server's clock, across looks).
+ * and its listing — every key, size and ETag/generation — has stayed the same for `settleMs` (by this
+ * server's clock, across looks).
  * A version seen for the first time whose newest object is already older than `settleMs` (by the
  * store's clock) is complete at once, so versions uploaded long ago serve without waiting at start-up.
  * Objects appear only when their upload has finished, so an upload in progress changes the listing
