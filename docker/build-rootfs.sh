@@ -8,6 +8,7 @@
 #   OUT/app/node_modules                      production packages only (as `npm prune --omit=dev` leaves them)
 #     @tensorflow/tfjs-node/deps/lib          the wheel's libtensorflow_cc.so.2 + libtensorflow_framework.so.2,
 #                                             copied, as TFSERVING_COPY_LIBS=1 does (no symlinks into .venv)
+#   OUT/app/native/tflite/{build/Release,lib} the TFLite binding and its runtime library
 #   OUT/usr/bin/tf_serving_entrypoint.sh      the entrypoint
 #   OUT/usr/local/bin/tensorflow_model_server a link to app/bin/tensorflow_model_server
 #
@@ -66,6 +67,14 @@ say "copying the runtime addon (native/build/Release/tf_runtime.node) and TF-Tex
 mkdir -p "$app/native/build/Release" "$app/native/lib"
 cp "$root/native/build/Release/tf_runtime.node" "$app/native/build/Release/"
 [[ -d $root/native/lib/tensorflow_text ]] && cp -rL "$root/native/lib/tensorflow_text" "$app/native/lib/"
+
+say "copying the TFLite binding and its runtime library"
+tflite=$root/native/tflite
+if [[ -f $tflite/build/Release/tflite_binding.node ]]; then
+  mkdir -p "$app/native/tflite/build/Release" "$app/native/tflite/lib"
+  cp "$tflite/build/Release/tflite_binding.node" "$app/native/tflite/build/Release/"
+  cp "$tflite/lib/libjnitensorflowlite.so" "$app/native/tflite/lib/"
+fi
 
 say "installing the entrypoint"
 cp "$root/docker/tf_serving_entrypoint.sh" "$out/usr/bin/tf_serving_entrypoint.sh"

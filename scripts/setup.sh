@@ -7,6 +7,7 @@
 #      that wheel (libtensorflow_cc.so.2 + libtensorflow_framework.so.2 + its headers) instead of the
 #      libtensorflow 2.9.1 tarball tfjs-node would download from Google storage,
 #   3b. our runtime addon (native/) against the same library, and TF-Text's op libraries staged,
+#   3c. the TensorFlow Lite runtime (a Maven artifact) and its binding (scripts/setup-tflite.sh),
 #   4. the TypeScript build.
 # Every step is skipped when its inputs have not changed, so running it again is cheap.
 #
@@ -134,6 +135,9 @@ PY
     say "tensorflow-text is not installed: TF-Text models will not load (pip install tensorflow-text)"
   fi
 }
+
+# --- 3c. TensorFlow Lite runtime and binding (model.tflite versions) -------------------------------------
+bash "$root/scripts/setup-tflite.sh"
 
 # --- 4. TypeScript build ---------------------------------------------------------------------------------
 say "compiling TypeScript"

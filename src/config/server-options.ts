@@ -31,6 +31,8 @@ export interface ServerOptions {
   /** The --model_config_file the config came from, if any. */
   readonly modelConfigFile: string;
   readonly savedModelTags: string[];
+  /** --prefer_tflite_model, --num_tflite_pools, --num_tflite_interpreters_per_pool */
+  readonly tflite: { readonly prefer: boolean; readonly numPools: number; readonly interpretersPerPool: number };
   readonly fileSystemPollWaitSeconds: number;
   readonly versionSettleMs: number;
   readonly modelConfigFilePollWaitSeconds: number;
@@ -122,6 +124,11 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
     modelConfig,
     modelConfigFile,
     savedModelTags: (f.saved_model_tags as string).split(',').map((t) => t.trim()).filter((t) => t !== ''),
+    tflite: {
+      prefer: f.prefer_tflite_model as boolean,
+      numPools: f.num_tflite_pools as number,
+      interpretersPerPool: f.num_tflite_interpreters_per_pool as number,
+    },
     fileSystemPollWaitSeconds: f.file_system_poll_wait_seconds as number,
     versionSettleMs: Math.max(0, f.version_settle_ms as number),
     modelConfigFilePollWaitSeconds: f.model_config_file_poll_wait_seconds as number,

@@ -14,6 +14,8 @@ import { SourceRouter } from '../sources/source-router';
 import { ModelSource } from '../sources/source';
 import { LoaderRegistry } from '../loaders/loader-registry';
 import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
+import { TensorFlowPlatformLoader } from '../loaders/tensorflow-platform-loader';
+import { TfLiteLoader } from '../loaders/tflite/tflite-loader';
 import { loadServable } from '../loaders/servable-pipeline';
 import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
 import { profilerService } from '../grpc/profiler-service';
@@ -82,7 +84,9 @@ export class ModelServer {
     });
     const runtime = TensorFlowRuntime.start(opts.tensorflow);
     log.info(`TensorFlow ${TensorFlowRuntime.version()}: up to ${runtime.runThreads} runs at once`);
-    const loaders = new LoaderRegistry().register(new SavedModelLoader(opts.savedModelTags, runtime));
+    const loaders = new LoaderRegistry().register(
+      new TensorFlowPlatformLoader(new SavedModelLoader(opts.savedModelTags, runtime), new TfLiteLoader(opts.tflite), opts.tflite.prefer),
+    );
     const pipeline = {
       scheduler,
       batching: opts.batching,

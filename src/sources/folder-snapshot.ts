@@ -29,7 +29,8 @@ export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
       if (!st) continue; // removed while we looked: the next scan sees a different fingerprint anyway
       newest = Math.max(newest, st.ctimeMs, st.mtimeMs);
       hash.update(`${relPath}\0${st.isDirectory() ? 'd' : st.size}\0${st.mtimeMs}\0${st.ino}\n`);
-      if (relPath === 'saved_model.pb' || relPath === 'saved_model.pbtxt') hasSavedModel = st.isFile();
+      // model.tflite: a TFLite version (--prefer_tflite_model) is complete without a saved_model.pb.
+      if (relPath === 'saved_model.pb' || relPath === 'saved_model.pbtxt' || relPath === 'model.tflite') hasSavedModel ||= st.isFile();
       if (st.isDirectory()) await walk(relPath);
     }
   };
@@ -38,7 +39,7 @@ export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
 }
 
 /**
- * A folder is complete when it has a saved_model.pb and nothing below it has changed for `settleMs`,
+ * A folder is complete when it has a model file (saved_model.pb(txt) or model.tflite) and nothing below it has changed for `settleMs`,
  * as seen by two scans with the same fingerprint, or by a first scan in which everything is already
  * older than `settleMs` (the folder arrived by rename).
  */

@@ -54,7 +54,8 @@ function snapshotObjects(objects: readonly VersionObject[]): FolderSnapshot {
   for (const o of [...objects].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
     hash.update(`${o.rel}\0${o.size}\0${o.etag}\n`);
     newest = Math.max(newest, o.modifiedMs);
-    if (o.rel === 'saved_model.pb' || o.rel === 'saved_model.pbtxt') hasSavedModel = true;
+    // model.tflite: a TFLite version (--prefer_tflite_model), as for folders (folder-snapshot.ts).
+    if (o.rel === 'saved_model.pb' || o.rel === 'saved_model.pbtxt' || o.rel === 'model.tflite') hasSavedModel = true;
   }
   return { hasSavedModel, fingerprint: hash.digest('hex'), newestChangeMs: newest };
 }
@@ -69,8 +70,9 @@ export interface SeenVersion {
 }
 
 /**
- * An object-store version is complete when it holds saved_model.pb and its listing — every key, size
- * and ETag/generation — has stayed the same for `settleMs` (by this server's clock, across looks).
+ * An object-store version is complete when it holds a model file (saved_model.pb(txt) or model.tflite)
+ * and its listing — every key, size and ETag/generation — has stayed the same for `settleMs` (by this
+ * server's clock, across looks).
  * A version seen for the first time whose newest object is already older than `settleMs` (by the
  * store's clock) is complete at once, so versions uploaded long ago serve without waiting at start-up.
  * Objects appear only when their upload has finished, so an upload in progress changes the listing

@@ -187,11 +187,12 @@ describe('unimplementedFlagWarnings', () => {
   it.each<[string, string[], string[]]>([
     ['no flags', [], []],
     ['implemented flags only', ['--port=1', '--model_name=m', '--model_base_path=/m', '--saved_model_tags=serve'], []],
-    ['one unimplemented flag', ['--prefer_tflite_model'], [warning('prefer_tflite_model')]],
+    ['one unimplemented flag', ['--xla_gpu_compilation_enabled'], [warning('xla_gpu_compilation_enabled')]],
+    ['the TFLite flags act', ['--prefer_tflite_model', '--num_tflite_pools=3', '--num_tflite_interpreters_per_pool=2'], []],
     [
       'only the unimplemented ones, in command-line order',
-      ['--port=9', '--prefer_tflite_model=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
-      [warning('prefer_tflite_model'), warning('per_process_gpu_memory_fraction')],
+      ['--port=9', '--xla_gpu_compilation_enabled=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
+      [warning('xla_gpu_compilation_enabled'), warning('per_process_gpu_memory_fraction')],
     ],
     ['a repeated flag warns once', ['--rest_api_num_threads=1', '--rest_api_num_threads=2'], [warning('rest_api_num_threads')]],
     ['a flag given with its default value still warns', ['--mixed_precision='], [warning('mixed_precision')]],

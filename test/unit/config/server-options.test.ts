@@ -102,8 +102,12 @@ describe('serverOptionsFromFlags: built options', () => {
       '--enable_signature_method_name_check',
       '--enable_serialization_as_tensor_content=true',
       '--allow_version_labels_for_unavailable_models',
+      '--prefer_tflite_model',
+      '--num_tflite_pools=3',
+      '--num_tflite_interpreters_per_pool=2',
     ]);
     expect(o.grpcPort).toBe(9000);
+    expect(o.tflite).toEqual({ prefer: true, numPools: 3, interpretersPerPool: 2 });
     expect(o.grpcSocketPath).toBe('/tmp/s');
     expect(o.modelConfig?.models.map((m) => m.name)).toEqual(['half']);
     expect(o.savedModelTags).toEqual(['serve', 'gpu', 'tpu']);

@@ -28,6 +28,14 @@ describe('groupVersions', () => {
     expect(groups.map((g) => g.snapshot.hasSavedModel)).toEqual([true, true]);
   });
 
+  it('a version holding model.tflite has a model; one with only variables has none', () => {
+    const groups = groupVersions('m/', [obj('m/1/model.tflite'), obj('m/2/variables/variables.index')]);
+    expect(groups.map((g) => [g.version, g.snapshot.hasSavedModel])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+  });
+
   it('a bucket root as base path has the empty prefix', () => {
     expect(groupVersions('', [obj('7/saved_model.pb')]).map((g) => g.version)).toEqual([7]);
   });
