@@ -3,7 +3,7 @@
 
 For each model it measures, one after the other so that nothing else competes for the 2 cores:
   (a) the limit: TensorFlow in process (Python), serving_default at batch min(C, max_batch_size)
-  (b) our backend in process (dist/backend SavedModelServable, tfjs-node binding), same batch sizes
+  (b) our runtime in process (dist/loaders SavedModelServable over native/), same batch sizes
   (c) the peer: a plain Python grpcio + TensorFlow Predict server (thread pool)
   (d) our server, no batching
   (e) our server, --enable_batching --batching_parameters_file
@@ -45,7 +45,7 @@ COMPUTE_MODEL = "mobilenet_v2"
 
 SYSTEMS = [
     ("limit", "(a) limit: TF in-process, Python, batch=C"),
-    ("tfjs", "(b) our backend in-process (tfjs-node), batch=C"),
+    ("tfjs", "(b) our runtime in-process (native/), batch=C"),
     ("peer", "(c) peer: Python grpcio + TF server"),
     ("ours", "(d) ours, no batching"),
     ("ours_b", "(e) ours, --enable_batching"),
@@ -670,7 +670,25 @@ def targets_section(bench):
     rows.append(["%s c=32, batching on: throughput ≥ 0.5 × bare C++ gRPC" % H,
                  reason or "%s vs %s req/s = %.2f×" % (fmt_num(e["rps"]), fmt_num(cpp["rps"]), e["rps"] / cpp["rps"]),
                  "" if reason else verdict(e["rps"] >= 0.5 * cpp["rps"])])
-    return "### Targets (issue 4)\n\n" + md_table(["target", "measured", "result"], rows)
+    out = "### Targets (issue 4)\n\n" + md_table(["target", "measured", "result"], rows)
+    # Issue 11 (the runtime): concurrent runs against the peer, batching against the in-process limit.
+    rows11 = []
+    d, p = get(R, C, "ours", 8), get(R, C, "peer", 8)
+    reason = na(d, p)
+    rows11.append(["%s c=8, no batching: throughput ≥ 1.0 × Python peer" % C,
+                   reason or "%s vs %s req/s = %.2f×" % (fmt_num(d["rps"]), fmt_num(p["rps"]), d["rps"] / p["rps"]),
+                   "" if reason else verdict(d["rps"] >= p["rps"])])
+    e, a = get(R, C, "ours_b", 32), get(R, C, "limit", 32)
+    reason = na(e, a)
+    rows11.append(["%s c=32, batching on: throughput ≥ 0.9 × in-process TF at batch %d" % (C, min(32, bench.opts.max_batch_size)),
+                   reason or "%s vs %s req/s = %.2f×" % (fmt_num(e["rps"]), fmt_num(a["rps"]), e["rps"] / a["rps"]),
+                   "" if reason else verdict(e["rps"] >= 0.9 * a["rps"])])
+    d, g = get(R, H, "ours", 1), get(R, H, "grpcjs", 1)
+    reason = na(d, g)
+    rows11.append(["%s c=1: p50 ≤ 2 × bare grpc-js p50" % H,
+                   reason or "%s ms vs %s ms = %.2f×" % (fmt_ms(d["p50_ms"]), fmt_ms(g["p50_ms"]), d["p50_ms"] / g["p50_ms"]),
+                   "" if reason else verdict(d["p50_ms"] <= 2 * g["p50_ms"])])
+    return out + "\n\n### Targets (issue 11)\n\n" + md_table(["target", "measured", "result"], rows11)
 
 
 def machine_info():
