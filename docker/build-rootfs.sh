@@ -15,13 +15,14 @@
 # It does what the Dockerfile's build stage does after scripts/setup.sh, reusing the binding this checkout
 # already compiled against the same wheel instead of compiling it again.
 #
-# Usage: docker/build-rootfs.sh OUT [--link]
-#   --link  hard-link the two TensorFlow libraries (1.2 GB) instead of copying them (same file system only);
+# Usage: docker/build-rootfs.sh OUT [--link | --slim]
+#   --link  hard-link the TensorFlow libraries (1.2 GB) instead of copying them (same file system only);
 #           the tree is just as independent of .venv's path, which is what the tests check.
+#   --slim  what the image's build stage uses: copies, without source maps, libraries stripped.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=${1:?usage: build-rootfs.sh OUT [--link]}
+out=${1:?usage: build-rootfs.sh OUT [--link | --slim]}
 link=${2:-}
 say() { printf '[rootfs] %s\n' "$*"; }
 fail() { printf '[rootfs] FAILED: %s\n' "$*" >&2; exit 1; }
@@ -52,15 +53,32 @@ done < <(cd "$root" && npm ls --omit=dev --all --parseable 2>/dev/null | sort)
 [[ -d $app/node_modules/@tensorflow/tfjs-node ]] || fail "npm ls --omit=dev did not list @tensorflow/tfjs-node."
 rm -f "$app/package-lock.json"
 
-say "replacing tfjs-node's links into the TensorFlow wheel with the libraries themselves"
-deps=$app/node_modules/@tensorflow/tfjs-node/deps
-rm -rf "$deps/include" "$app/node_modules/@tensorflow/tfjs-node"/build-tmp-napi-* "$app/node_modules/.setup-stamp"
-for so in libtensorflow_cc.so.2 libtensorflow_framework.so.2; do
-  src=$(readlink -f "$tfjs/deps/lib/$so")
-  [[ -f $src ]] || fail "$tfjs/deps/lib/$so does not lead to a file."
-  rm -f "$deps/lib/$so"
-  if [[ $link == --link ]]; then ln "$src" "$deps/lib/$so" 2>/dev/null || cp "$src" "$deps/lib/$so"; else cp "$src" "$deps/lib/$so"; fi
-done
+say "replacing links that lead out of the tree (into the TensorFlow wheel) with the files themselves"
+# Whatever the set-up links into .venv (tfjs-node's deps/lib today; op libraries or a companion addon's
+# libraries tomorrow) becomes a real file, so the tree needs nothing outside it. Linked folders (headers)
+# are build-time only and are dropped.
+rm -rf "$app/node_modules/@tensorflow/tfjs-node/deps/include" "$app/node_modules/@tensorflow/tfjs-node"/build-tmp-napi-* "$app/node_modules/.setup-stamp"
+# Only links whose own target is outside count: links between files of the tree (libtensorflow.so ->
+# libtensorflow_cc.so.2) stay links, so nothing is copied twice.
+while IFS= read -r l; do
+  own=$(readlink "$l")
+  [[ $own == /* ]] || own=$(dirname "$l")/$own
+  [[ $(realpath -m -s "$own") == "$out"/* ]] && continue
+  target=$(readlink -f "$l" || true)
+  if [[ -d $target ]]; then rm -f "$l"; continue; fi
+  [[ -f $target ]] || fail "$l does not lead to a file."
+  rm -f "$l"
+  if [[ $link == --link ]]; then ln "$target" "$l" 2>/dev/null || cp "$target" "$l"; else cp "$target" "$l"; fi
+done < <(find "$app" -type l)
+[[ -f $app/node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow_cc.so.2 ]] || fail "libtensorflow_cc.so.2 is not in the tree."
+
+if [[ $link == --slim ]]; then
+  # For the image: source maps are never read by the server (about 200 MB), and the shared libraries'
+  # symbol tables are not needed to run them (about 200 MB of TensorFlow's); dynamic symbols stay.
+  say "removing source maps, stripping shared libraries"
+  find "$app/node_modules" -name '*.map' -type f -delete
+  find "$app" -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.node' \) -print0 | xargs -0 -r strip --strip-unneeded
+fi
 
 say "copying the runtime addon (native/build/Release/tf_runtime.node) and TF-Text's op libraries"
 [[ -f $root/native/build/Release/tf_runtime.node ]] || fail "native/ is not built: run 'npm run setup' first."

@@ -14,6 +14,7 @@
 # Choosing the TensorFlow library (see README "The TensorFlow runtime"):
 #   TFSERVING_TF_LIB=/path/to/site-packages/tensorflow  use the wheel already installed there
 #   TFSERVING_PYTHON=/path/to/python                      create .venv from this interpreter
+#   TFSERVING_TF_PACKAGE=tensorflow-cpu                  install this wheel instead of `tensorflow` (same version)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,10 +24,29 @@ fail() { printf '[setup] FAILED: %s\n' "$*" >&2; exit 1; }
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 venv="$root/.venv"
+
+# TFSERVING_TF_PACKAGE=tensorflow-cpu (the Docker image): install that wheel, at the pinned TensorFlow
+# version, in place of `tensorflow`. The other requirements declare a dependency on the name `tensorflow`,
+# which pip would satisfy with the full wheel next to it, so they go in without their dependencies (those
+# they need besides TensorFlow are TensorFlow's own).
+tf_package_install() {
+  local pkg=$TFSERVING_TF_PACKAGE tf_version rest
+  tf_version=$(sed -n 's/^tensorflow==\([^ ]*\).*/\1/p' python/requirements.txt)
+  [[ -n $tf_version ]] || fail "python/requirements.txt pins no tensorflow==VERSION for TFSERVING_TF_PACKAGE to follow."
+  say "TFSERVING_TF_PACKAGE: installing $pkg==$tf_version in place of tensorflow==$tf_version"
+  "$venv/bin/python" -m pip install --disable-pip-version-check -q "$pkg==$tf_version" -c python/constraints.txt \
+    || fail "pip could not install $pkg==$tf_version from PyPI."
+  rest=$(grep -vE '^\s*(#|$)|^tensorflow==' python/requirements.txt || true)
+  if [[ -n $rest ]]; then
+    # shellcheck disable=SC2086 # one requirement per word
+    "$venv/bin/python" -m pip install --disable-pip-version-check -q --no-deps $rest -c python/constraints.txt \
+      || fail "pip could not install python/requirements.txt (without tensorflow) from PyPI."
+  fi
+}
 tfjs="$root/node_modules/@tensorflow/tfjs-node"
 
 # --- 1. Python environment ------------------------------------------------------------------------
-python_stamp=$(hash_of python/requirements.txt python/constraints.txt)
+python_stamp=$(hash_of python/requirements.txt python/constraints.txt)${TFSERVING_TF_PACKAGE:+-$TFSERVING_TF_PACKAGE}
 if [[ -f "$venv/.stamp" && $(cat "$venv/.stamp") == "$python_stamp" ]]; then
   say "python environment up to date (.venv)"
 else
@@ -34,8 +54,12 @@ else
   command -v "$py" >/dev/null || fail "no Python 3 interpreter found ('$py'); install python3 (3.9-3.12) or set TFSERVING_PYTHON."
   say "creating .venv with $("$py" --version 2>&1) and installing $(grep -E '^tensorflow==' python/requirements.txt) (about 600 MB)"
   [[ -x "$venv/bin/python" ]] || "$py" -m venv "$venv" || fail "could not create a virtual environment with $py (Debian: apt-get install python3-venv)."
-  "$venv/bin/python" -m pip install --disable-pip-version-check -q -r python/requirements.txt -c python/constraints.txt \
-    || fail "pip could not install python/requirements.txt from PyPI (is PyPI reachable?)."
+  if [[ -n ${TFSERVING_TF_PACKAGE:-} ]]; then
+    tf_package_install
+  else
+    "$venv/bin/python" -m pip install --disable-pip-version-check -q -r python/requirements.txt -c python/constraints.txt \
+      || fail "pip could not install python/requirements.txt from PyPI (is PyPI reachable?)."
+  fi
   echo "$python_stamp" > "$venv/.stamp"
 fi
 
