@@ -16,7 +16,7 @@ if "$docker" image inspect "$tag" "$tag-runtime" >/dev/null 2>&1; then say "$tag
 if ! command -v mmdebstrap >/dev/null; then
   [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || fail "mmdebstrap is needed (Debian: apt-get install mmdebstrap)."
   say "installing mmdebstrap"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null || fail "apt-get could not install mmdebstrap."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null) || fail "apt-get could not install mmdebstrap."
 fi
 command -v npm >/dev/null || fail "npm is needed to fetch Node's official build from the npm registry."
 

@@ -48,11 +48,17 @@ staging_version=v0.${version#v1.}
 } > tools.go
 say "resolving dependencies (go mod tidy)"
 go mod tidy >/dev/null 2>"$out/tidy.log" || { tail -n 20 "$out/tidy.log" >&2; fail "go mod tidy failed for Kubernetes $version."; }
+minor=${version#v1.}; minor=${minor%%.*}
+ldversion="-X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1"
+ldversion+=" -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+ldversion+=" -X k8s.io/client-go/pkg/version.gitVersion=$version -X k8s.io/client-go/pkg/version.gitMajor=1"
+ldversion+=" -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 for c in "${cmds[@]}"; do
   [[ -x $out/bin/$c ]] && continue
   say "building $c (cold: kube-apiserver about 10 min on 2 cores, the rest about 3 min more)"
   start=$SECONDS
-  CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/$c" "k8s.io/kubernetes/cmd/$c" \
+  # The version stamps Kubernetes' own build sets (components report it; kubectl parses it).
+  CGO_ENABLED=0 go build -trimpath -ldflags="-s -w $ldversion" -o "$out/bin/$c" "k8s.io/kubernetes/cmd/$c" \
     || fail "building $c from k8s.io/kubernetes@$version failed."
   say "built $c in $((SECONDS - start)) s"
 done
