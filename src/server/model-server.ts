@@ -22,6 +22,7 @@ import { profilerService } from '../grpc/profiler-service';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
 import { HealthService } from '../grpc/health-service';
+import { announceGoaway } from '../grpc/goaway-notice';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { RestApiHandlers } from '../rest/rest-handlers';
 import { RestServer } from '../rest/rest-server';
@@ -44,6 +45,8 @@ const UNLOAD_GRACE_MS = 2000;
 async function readModelConfigFile(file: string): Promise<ModelServerConfigOptions> {
   return isUri(file) ? modelServerConfigFromFileText(await readObjectStoreText(file), file) : readModelServerConfigFile(file);
 }
+/** Between the GOAWAY notice and the graceful close: a client round trip, so it stops sending on the connection. */
+const GOAWAY_NOTICE_MS = 250;
 
 export class ModelServer {
   private configPoll: NodeJS.Timeout | undefined;
@@ -228,6 +231,7 @@ export class ModelServer {
     this.stopping = true;
     this.health.set(false);
     const server = this.grpcServer;
+    if (server && announceGoaway(server) > 0) await new Promise((r) => setTimeout(r, GOAWAY_NOTICE_MS));
     const closed = new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
     this.restServer?.stopAccepting();
     const drained = await this.inFlight.drained(this.opts.drainTimeoutSeconds * 1000);
