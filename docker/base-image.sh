@@ -41,8 +41,13 @@ say "importing as $tag"
 "$docker" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["node"]' "$work/rootfs.tar" "$tag" >/dev/null || fail "docker import failed."
 "$docker" run --rm "$tag" sh -c 'node --version && npm --version' >&2 || fail "node does not run in $tag."
-tar -f "$work/rootfs.tar" --delete --wildcards './usr/local/include' './usr/local/lib/node_modules/npm' \
-  './usr/local/bin/npm' './usr/local/bin/npx' || fail "could not make the runtime variant of the base."
-say "importing as $tag-runtime (no headers, no npm)"
-"$docker" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'CMD ["node"]' "$work/rootfs.tar" "$tag-runtime" >/dev/null || fail "docker import failed."
+# The runtime variant: the same without what only builds, package management and people use (Node's
+# headers, npm, Perl's modules - perl-base stays for dpkg - and translations), flattened into one layer by
+# exporting a container that removed them.
+cid=$("$docker" create "$tag" sh -c 'rm -rf /usr/local/include /usr/local/lib/node_modules/npm /usr/local/bin/npm \
+  /usr/local/bin/npx /usr/share/perl /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/libperl.so* /usr/share/locale')
+"$docker" start -a "$cid" >/dev/null || fail "could not make the runtime variant of the base."
+say "importing as $tag-runtime (no headers, npm, Perl modules or translations)"
+"$docker" export "$cid" | "$docker" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'CMD ["node"]' - "$tag-runtime" >/dev/null || fail "docker import failed."
+"$docker" rm "$cid" >/dev/null

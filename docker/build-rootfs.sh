@@ -72,13 +72,6 @@ while IFS= read -r l; do
 done < <(find "$app" -type l)
 [[ -f $app/node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow_cc.so.2 ]] || fail "libtensorflow_cc.so.2 is not in the tree."
 
-if [[ $link == --slim ]]; then
-  # For the image: source maps are never read by the server (about 200 MB), and the shared libraries'
-  # symbol tables are not needed to run them (about 200 MB of TensorFlow's); dynamic symbols stay.
-  say "removing source maps, stripping shared libraries"
-  find "$app/node_modules" -name '*.map' -type f -delete
-  find "$app" -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.node' \) -print0 | xargs -0 -r strip --strip-unneeded
-fi
 
 say "copying the runtime addon (native/build/Release/tf_runtime.node) and TF-Text's op libraries"
 [[ -f $root/native/build/Release/tf_runtime.node ]] || fail "native/ is not built: run 'npm run setup' first."
@@ -92,6 +85,24 @@ if [[ -f $tflite/build/Release/tflite_binding.node ]]; then
   mkdir -p "$app/native/tflite/build/Release" "$app/native/tflite/lib"
   cp "$tflite/build/Release/tflite_binding.node" "$app/native/tflite/build/Release/"
   cp "$tflite/lib/libjnitensorflowlite.so" "$app/native/tflite/lib/"
+fi
+
+if [[ $link == --slim ]]; then
+  # For the image: source maps are never read by the server (about 200 MB), and the shared libraries'
+  # symbol tables are not needed to run them (about 200 MB of TensorFlow's); dynamic symbols stay.
+  say "removing source maps and browser bundles, stripping shared libraries"
+  find "$app/node_modules" -name '*.map' -type f -delete
+  # The tfjs packages' single-file browser bundles (UMD, ES2017, flat ESM, minified; about 45 MB): Node
+  # loads each package's dist/*.node.js ("main") and the module files beside it, never these.
+  for pkg in "$app"/node_modules/@tensorflow/tfjs*/; do
+    [[ $pkg == */tfjs-node/ ]] && continue
+    find "$pkg/dist" -maxdepth 1 -type f \( -name '*.es2017*.js' -o -name '*.fesm*.js' -o -name '*.min.js' -o -name '*.html' \
+      -o -regex '.*/tf\(-[a-z-]+\)?\.js' \) -delete
+    rm -rf "$pkg/dist/miniprogram"
+  done
+  # TypeScript sources and declarations, compiled-in tests and read-mes: nothing Node runs (about 20 MB).
+  find "$app/node_modules" -type f \( -name '*.ts' -o -name '*_test.js' -o -iname '*.md' \) -delete
+  find "$app" -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.node' \) -print0 | xargs -0 -r strip --strip-unneeded
 fi
 
 say "installing the entrypoint"

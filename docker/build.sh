@@ -13,7 +13,8 @@ fail() { printf '[build] FAILED: %s\n' "$*" >&2; exit 1; }
 docker=$(bash "$root/docker/engine.sh")
 export DOCKER=$docker
 start=$SECONDS
-base=tfserving-ts-base:node20-bookworm
+# The base's tag carries its recipe's hash, so a changed docker/base-image.sh makes a new base.
+base=tfserving-ts-base:node20-bookworm-$(sha256sum "$root/docker/base-image.sh" | cut -c1-8)
 if [[ -z ${NODE_IMAGE:-} ]]; then
   bash "$root/docker/base-image.sh" "$base"
   NODE_IMAGE=$base

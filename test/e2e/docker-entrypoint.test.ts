@@ -233,11 +233,15 @@ describe('the Dockerfile and the Kubernetes manifests agree with the server', ()
     expect(DOCKERFILE).toMatch(/^ENV [^]*?MODEL_NAME=model[^]*?MODEL_BASE_PATH=\/models$/m);
     expect(DOCKERFILE).toMatch(/^STOPSIGNAL SIGTERM$/m);
     expect(DOCKERFILE).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tf_serving_entrypoint\.sh"\]$/m);
-    expect(DOCKERFILE).toMatch(/^COPY docker\/tf_serving_entrypoint\.sh \/usr\/bin\/tf_serving_entrypoint\.sh$/m);
+    // The runtime stage is the tree docker/build-rootfs.sh stages (checked above), entrypoint included.
+    expect(DOCKERFILE).toMatch(/^COPY --from=build \/rootfs\/ \/$/m);
+    expect(DOCKERFILE).toMatch(/bash docker\/build-rootfs\.sh \/rootfs --slim/);
+    // A `# syntax=` line makes BuildKit fetch its frontend from Docker Hub: builds without a registry fail.
+    expect(DOCKERFILE).not.toMatch(/^# *syntax=/m);
     const user = /^USER (\d+):(\d+)$/m.exec(DOCKERFILE);
     expect(user && Number(user[1])).toBeGreaterThan(0);
     expect(DOCKERFILE).toMatch(/^HEALTHCHECK [^]*\/healthz/m);
-    expect(DOCKERFILE).toMatch(/TFSERVING_COPY_LIBS=1/);
+    expect(DOCKERFILE).toMatch(/TFSERVING_TF_PACKAGE=tensorflow-cpu/);
     // The final stage copies the runtime pieces, not the wheel or the sources.
     const final = DOCKERFILE.slice(DOCKERFILE.lastIndexOf('\nFROM '));
     expect(final).not.toMatch(/\.venv|site-packages|COPY src/);
