@@ -231,10 +231,14 @@ export class ModelServer {
     this.stopping = true;
     this.health.set(false);
     const server = this.grpcServer;
-    if (server && announceGoaway(server) > 0) await new Promise((r) => setTimeout(r, GOAWAY_NOTICE_MS));
-    const closed = new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
+    // The drain timeout counts from the signal; the GOAWAY notice is part of it.
+    const deadline = Date.now() + this.opts.drainTimeoutSeconds * 1000;
     this.restServer?.stopAccepting();
-    const drained = await this.inFlight.drained(this.opts.drainTimeoutSeconds * 1000);
+    if (server && announceGoaway(server) > 0) {
+      await new Promise((r) => setTimeout(r, Math.min(GOAWAY_NOTICE_MS, Math.max(0, deadline - Date.now()))));
+    }
+    const closed = new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
+    const drained = await this.inFlight.drained(Math.max(0, deadline - Date.now()));
     if (!drained) log.warn(`Drain timeout: ${this.inFlight.size} request(s) still in flight are cut off`);
     // Answers just handed to gRPC still need to reach the wire: let the connections close by themselves,
     // unless something long-lived (a health Watch stream) holds one open.
