@@ -42,10 +42,12 @@ say "importing as $tag"
   --change 'CMD ["node"]' "$work/rootfs.tar" "$tag" >/dev/null || fail "docker import failed."
 "$docker" run --rm "$tag" sh -c 'node --version && npm --version' >&2 || fail "node does not run in $tag."
 # The runtime variant: the same without what only builds, package management and people use (Node's
-# headers, npm, Perl's modules - perl-base stays for dpkg - and translations), flattened into one layer by
+# headers, npm, Perl's modules - perl-base stays for dpkg - translations, iconv's charset modules, info
+# pages, Node's changelog), flattened into one layer by
 # exporting a container that removed them.
 cid=$("$docker" create "$tag" sh -c 'rm -rf /usr/local/include /usr/local/lib/node_modules/npm /usr/local/bin/npm \
-  /usr/local/bin/npx /usr/share/perl /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/libperl.so* /usr/share/locale')
+  /usr/local/bin/npx /usr/share/perl /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/libperl.so* /usr/share/locale \
+  /usr/lib/x86_64-linux-gnu/gconv /usr/share/info /usr/local/CHANGELOG.md /usr/local/share/doc')
 "$docker" start -a "$cid" >/dev/null || fail "could not make the runtime variant of the base."
 say "importing as $tag-runtime (no headers, npm, Perl modules or translations)"
 "$docker" export "$cid" | "$docker" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
