@@ -53,15 +53,8 @@ check "both replicas answered some of them ($counts)" bash -c "[[ \$(wc -l < '$w
 
 # --- 3. gRPC health with TF Serving's service names -----------------------------------------------------------
 say "grpc.health.v1.Health/Check through the ClusterIP $svc:8500"
-if "$py" "$here/grpc_health.py" "$svc:8500" "" PredictionService ModelService; then
-  ok "health: \"\", PredictionService and ModelService (TF Serving's names) answer SERVING"
-elif "$py" "$here/grpc_health.py" "$svc:8500" "" tensorflow.serving.PredictionService tensorflow.serving.ModelService; then
-  # Until the server registers the short names too (issue 13), it answers only the full ones: say so loudly.
-  ok "health: \"\" and the full service names answer SERVING"
-  say "NOTICE: the short names PredictionService / ModelService are not registered by this server revision"
-else
-  bad "health: \"\", PredictionService and ModelService answer SERVING"
-fi
+check "health: \"\", PredictionService and ModelService (TF Serving's names) answer SERVING" \
+  "$py" "$here/grpc_health.py" "$svc:8500" "" PredictionService ModelService
 
 # --- 4. kubectl rollout restart under continuous gRPC load through the Service -------------------------------
 say "rollout restart while 4 gRPC clients (one connection each) send Predict to $svc:8500"
