@@ -35,7 +35,7 @@ say "components ready in $((SECONDS - start)) s ($bin)"
 state=$(mktemp -d "${TMPDIR:-/tmp}/tfs-k8s.XXXXXX")
 teardown() {
   bash "$here/e2e/cluster-down.sh" "$state" "$bin"
-  rm -rf "$models"
+  rm -rf "$(dirname "$models")"
   "$docker" rmi tfserving-ts:e2e tfs-e2e.local/pause:1 >/dev/null 2>&1
 }
 trap teardown EXIT
