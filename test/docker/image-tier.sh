@@ -107,19 +107,20 @@ containers+=("$c2")
 check "--model_config_file: commodity serves" wait_available "$rest" commodity 2 "$c2"
 check "--model_config_file: counter serves" wait_available "$rest" counter 1 "$c2"
 
-say "4 slow requests (about 1 s of TensorFlow work each) in flight, then docker stop"
+# Runs proceed concurrently (two at a time on two cores), so 8 keep the server busy well past the stop.
+say "8 slow requests (about 1 s of TensorFlow work each) in flight, then docker stop"
 "$py" "$root/test/docker/grpc_load.py" --target "127.0.0.1:$grpc" --model counter --signature slow --input x \
-  --dtype float32 --shape 2 --once 4 > "$work/drain.json" 2>"$work/drain.err" &
+  --dtype float32 --shape 2 --once 8 > "$work/drain.json" 2>"$work/drain.err" &
 inflight=$!
 # Stop once the client's connections are up (it imports TensorFlow first; it sends right after connecting).
 for _ in $(seq 120); do [[ $(ss -tnH state established "dport = :$grpc" 2>/dev/null | wc -l) -ge 1 ]] && break; sleep 0.25; done
-sleep 0.5
+sleep 0.3
 stopped_at=$(date +%s.%N)
 "$docker" stop -t 40 "$c2" >/dev/null
 wait "$inflight"
 say "in flight at stop: $(cat "$work/drain.json")"
-check "docker stop: the 4 requests in flight all complete, the last one after the stop began" \
-  bash -c "'$py' -c 'import json,sys; d=json.load(open(\"$work/drain.json\")); sys.exit(not (d[\"total\"] == 4 and d[\"failed\"] == 0 and d[\"last_ok_at\"] > $stopped_at))'"
+check "docker stop: the 8 requests in flight all complete, the last one after the stop began" \
+  bash -c "'$py' -c 'import json,sys; d=json.load(open(\"$work/drain.json\")); sys.exit(not (d[\"total\"] == 8 and d[\"failed\"] == 0 and d[\"last_ok_at\"] > $stopped_at))'"
 code=$("$docker" inspect -f '{{.State.ExitCode}}' "$c2")
 check "docker stop: the container exits 0 (exit code $code)" test "$code" = 0
 check "docker stop: the server logged its drain" bash -c "'$docker' logs '$c2' 2>&1 | grep -q 'Received SIGTERM'"
