@@ -45,8 +45,8 @@ const UNLOAD_GRACE_MS = 2000;
 async function readModelConfigFile(file: string): Promise<ModelServerConfigOptions> {
   return isUri(file) ? modelServerConfigFromFileText(await readObjectStoreText(file), file) : readModelServerConfigFile(file);
 }
-/** Between the GOAWAY notice and the graceful close: time for a busy client to see it and for streams it sent before it to arrive. */
-const GOAWAY_NOTICE_MS = 1000;
+/** Between the GOAWAY notice and the graceful close: a client round trip, so it stops sending on the connection. */
+const GOAWAY_NOTICE_MS = 250;
 
 export class ModelServer {
   private configPoll: NodeJS.Timeout | undefined;

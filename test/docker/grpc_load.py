@@ -42,6 +42,9 @@ def main():
     ap.add_argument("--ready-file")
     ap.add_argument("--once", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=30)
+    # A client-side retry of UNAVAILABLE, as production gRPC clients configure: see deploy/k8s/README.md
+    # ("Rolling updates") for why a request can meet a closing connection.
+    ap.add_argument("--retry-unavailable", action="store_true")
     args = ap.parse_args()
 
     shape = [int(d) for d in args.shape.split(",")]
@@ -59,8 +62,15 @@ def main():
     def stop():
         return time.monotonic() > deadline or (args.stop_file and os.path.exists(args.stop_file))
 
+    options = []
+    if args.retry_unavailable:
+        options.append(("grpc.service_config", json.dumps({"methodConfig": [{
+            "name": [{"service": "tensorflow.serving.PredictionService"}],
+            "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.05s", "maxBackoff": "0.5s",
+                            "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})))
+
     def worker():
-        with grpc.insecure_channel(args.target) as channel:
+        with grpc.insecure_channel(args.target, options=options) as channel:
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
             n = 0
             while (n < 1) if args.once else not stop():
