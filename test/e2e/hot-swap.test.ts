@@ -1,9 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureTestModels, modelDir } from '../helpers/fixtures';
 import { TestClient, floatTensor } from '../helpers/grpc-client';
+import { startLoad as startLoadProcess } from '../helpers/load-process';
 import { copyByRename, slowCopy, waitFor } from '../helpers/model-folders';
 import { ServerProcess, startServer } from '../helpers/server-process';
 
@@ -13,40 +13,10 @@ import { ServerProcess, startServer } from '../helpers/server-process';
  * server from another process throughout.
  */
 
-interface LoadSummary {
-  ok: number;
-  failed: number;
-  failures: Array<{ at: number; code: string; details: string }>;
-  versions: Record<string, { first: number; last: number; count: number }>;
-}
-
 const INPUTS = { input_x: floatTensor([1, 2]), input_y: floatTensor([10, 20]) };
 
-/** A load client in its own process (test/helpers/load-client.js). */
-function startLoad(target: string): Promise<{ child: ChildProcess; stop: () => Promise<LoadSummary> }> {
-  const child = spawn(process.execPath, [path.join(__dirname, '../helpers/load-client.js'), target, 'add_sub', JSON.stringify(INPUTS), '4'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  return new Promise((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.startsWith('started\n') && !out.includes('{')) {
-        resolve({
-          child,
-          stop: () =>
-            new Promise((res) => {
-              child.stdout!.on('data', () => {
-                const line = out.split('\n').find((l) => l.startsWith('{'));
-                if (line) res(JSON.parse(line) as LoadSummary);
-              });
-              child.stdin!.write('stop\n');
-            }),
-        });
-      }
-    });
-  });
-}
+/** Four clients sending add_sub back to back from their own process (test/helpers/load-client.js). */
+const startLoad = (target: string) => startLoadProcess(target, 'add_sub', INPUTS, 4);
 
 let tmp: string;
 let base: string;
