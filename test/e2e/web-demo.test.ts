@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
 import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, startServer } from '../helpers/server-process';
+import { noticeUnlessCi } from '../helpers/shared-testdata';
 
 /**
  * The image classifier web demo (examples/image_classifier) as a person uses it: a real Chromium
@@ -12,7 +13,7 @@ import { ServerProcess, startServer } from '../helpers/server-process';
  * (serving_default) and in the browser (from_pixels), and the top-5 the page shows must be the
  * top-5 TensorFlow computes in Python for the same model and the same pixels.
  *
- * Needs Debian's Chromium (apt-get install chromium); without it one test prints a notice.
+ * Needs Debian's Chromium (apt-get install chromium); without it one test prints a notice (fails under CI=true).
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -85,7 +86,7 @@ function expectSameTop5(shown: Row[], expected: Reference['top5']): void {
 if (!fs.existsSync(CHROMIUM)) {
   describe('image classifier web demo', () => {
     test('needs Chromium', () => {
-      console.warn(`NOTICE: ${CHROMIUM} not found (apt-get install chromium); the web demo test did not run`);
+      noticeUnlessCi(`${CHROMIUM} not found (apt-get install chromium); the web demo test did not run`);
     });
   });
 } else {

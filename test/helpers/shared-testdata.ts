@@ -1,7 +1,13 @@
 import { SHARED_TESTDATA, hasSharedTestdata } from './paths';
 
-/** CI sets CI=true; there the shared test data is part of the contract, not optional. */
+/** CI sets CI=true; there the shared test data and the tools CI installs are part of the contract, not optional. */
 const inCi = (): boolean => process.env.CI === 'true';
+
+/** Something a test needs is missing: a notice outside CI, a failure in CI (where checks may not vanish). */
+export function noticeUnlessCi(message: string): void {
+  if (inCi()) throw new Error(`${message}, and CI=true: this check may not be skipped in CI`);
+  console.warn(`NOTICE: ${message}`);
+}
 
 /**
  * A describe block that needs TF Serving's shared test data. When the folder is missing, CI fails
