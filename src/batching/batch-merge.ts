@@ -1,7 +1,7 @@
 import { ServingError, invalidArgument } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
 import { dtypeSize } from '../tensor/dtype';
-import { NumericTensor, StringTensor, Tensor, isStringTensor, markOwned, numElements } from '../tensor/tensor';
+import { NumericTensor, StringTensor, Tensor, isStringTensor, numElements } from '../tensor/tensor';
 
 /**
  * The pure part of batching: how many rows a request brings, joining requests along dimension 0
@@ -120,8 +120,7 @@ export function mergeInputs(
     }
     const padRow = (last as NumericTensor).bytes.subarray(0, row);
     for (let r = 0; r < padRows; r++, at += row) bytes.set(padRow, at);
-    // A fresh buffer nobody else references: it may be handed to the inference worker without a copy.
-    merged.push({ dtype: numeric[0].dtype, shape, bytes: markOwned(bytes) });
+    merged.push({ dtype: numeric[0].dtype, shape, bytes });
   }
   return merged;
 }

@@ -58,20 +58,3 @@ export function alignedView<T extends ArrayBufferView>(
   const src = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
   return new Ctor(src.buffer, src.byteOffset, src.byteLength / width);
 }
-
-/**
- * Buffers this process created for a single tensor (worker outputs, merged batches), which may be
- * transferred to another thread instead of copied. A view into a request's buffer never is: moving it
- * would detach memory others use (Node's Buffer pool). A WeakSet, so marking costs nothing once the
- * buffer is garbage.
- */
-const ownedBuffers = new WeakSet<ArrayBufferLike>();
-
-export function markOwned(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) ownedBuffers.add(bytes.buffer);
-  return bytes;
-}
-
-export function isOwned(bytes: Uint8Array): boolean {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && ownedBuffers.has(bytes.buffer);
-}
