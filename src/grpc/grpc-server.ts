@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import http2 = require('node:http2');
 import { SslOptions } from '../config/ssl-config';
 import { log } from '../log/logger';
+import { ConnectionAgeOptions, GrpcConnections } from './grpc-connections';
 
 /** TF Serving lets messages up to INT32_MAX through; grpc-js would otherwise stop at 4 MB. */
 export const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
@@ -17,8 +18,6 @@ const KNOWN_ARGUMENTS = new Set([
   'grpc.keepalive_permit_without_calls',
   'grpc.http2.max_ping_strikes',
   'grpc.http2.min_ping_interval_without_data_ms',
-  'grpc.max_connection_age_ms',
-  'grpc.max_connection_age_grace_ms',
   'grpc.max_connection_idle_ms',
   'grpc.enable_channelz',
   'grpc.server_call_metric_recording',
@@ -50,16 +49,30 @@ function credentials(ssl: SslOptions | undefined): grpc.ServerCredentials {
   );
 }
 
+/** Connection ageing is ours (GrpcConnections), so these two never reach grpc-js. */
+const AGE_ARGUMENTS = { maxAgeMs: 'grpc.max_connection_age_ms', graceMs: 'grpc.max_connection_age_grace_ms' } as const;
+
 function serverOptions(args: Record<string, string | number>): grpc.ServerOptions {
   const opts: Record<string, string | number> = {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   };
+  const ours = new Set<string>(Object.values(AGE_ARGUMENTS));
   for (const [k, v] of Object.entries(args)) {
     if (KNOWN_ARGUMENTS.has(k)) opts[k] = v;
-    else log.warn(`gRPC channel argument ${k} is not supported by this server and is ignored`);
+    else if (!ours.has(k)) log.warn(`gRPC channel argument ${k} is not supported by this server and is ignored`);
   }
   return opts as grpc.ServerOptions;
+}
+
+function ageOptions(args: Record<string, string | number>): ConnectionAgeOptions {
+  const out: ConnectionAgeOptions = {};
+  for (const [field, name] of Object.entries(AGE_ARGUMENTS) as [keyof ConnectionAgeOptions, string][]) {
+    const ms = Number(args[name]);
+    // gRPC reads INT_MAX (and anything not positive) as "no limit".
+    if (name in args && Number.isFinite(ms) && ms > 0 && ms < 2 ** 31 - 1) out[field] = ms;
+  }
+  return out;
 }
 
 /**
@@ -78,9 +91,11 @@ const STREAMLESS_SESSION_MS = 2000;
 type Listener = http2.Http2Server | http2.Http2SecureServer;
 type Factory = (options: http2.SecureServerOptions, handler?: unknown) => Listener;
 
-/** Larger windows, and no lingering broken connections, on every listener grpc-js creates. */
-function tuneListener(listener: Listener): Listener {
+/** Larger windows, no lingering broken connections, and graceful closes on every listener grpc-js creates. */
+function tuneListener(listener: Listener, connections: GrpcConnections): Listener {
+  connections.trackListener(listener);
   listener.on('session', (session: http2.ServerHttp2Session) => {
+    connections.track(session);
     try {
       session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
     } catch {
@@ -100,14 +115,14 @@ function tuneListener(listener: Listener): Listener {
  * Binds with http2's server factories temporarily wrapped by tuneListener. grpc-js creates the
  * listener asynchronously during bindAsync, so the wrappers stay until the bind has completed.
  */
-function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials, connections: GrpcConnections): Promise<number> {
   // The module object itself (not an ES namespace), which grpc-js reads the factories from.
   const mod = http2 as unknown as { createServer: Factory; createSecureServer: Factory };
   const originals = { createServer: mod.createServer, createSecureServer: mod.createSecureServer };
   for (const name of ['createServer', 'createSecureServer'] as const) {
     const original = originals[name];
     mod[name] = (options, handler) =>
-      tuneListener(original({ ...options, settings: { ...options?.settings, initialWindowSize: STREAM_WINDOW_BYTES } }, handler));
+      tuneListener(original({ ...options, settings: { ...options?.settings, initialWindowSize: STREAM_WINDOW_BYTES } }, handler), connections);
   }
   return new Promise<number>((resolve, reject) =>
     server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))),
@@ -154,21 +169,22 @@ export async function startGrpcServer(
   opts: GrpcListenOptions,
   configure?: (server: grpc.Server) => void,
   tracker?: CallTracker,
-): Promise<{ server: grpc.Server; port: number }> {
+): Promise<{ server: grpc.Server; port: number; connections: GrpcConnections }> {
   const server = new grpc.Server(serverOptions(opts.channelArguments));
+  const connections = new GrpcConnections(ageOptions(opts.channelArguments));
   for (const s of services) server.addService(s.definition, tracked(s.implementation, tracker));
   configure?.(server);
   let port = 0;
   const creds = credentials(opts.ssl);
   if (opts.port !== 0) {
     const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
-    port = await bind(server, `${host}:${opts.port}`, creds);
+    port = await bind(server, `${host}:${opts.port}`, creds, connections);
     log.info(`Running gRPC ModelServer at ${host}:${port} ...`);
   }
   if (opts.socketPath) {
     removeSocketFile(opts.socketPath);
-    await bind(server, `unix:${opts.socketPath}`, creds);
+    await bind(server, `unix:${opts.socketPath}`, creds, connections);
     log.info(`Running gRPC ModelServer at UNIX socket ${opts.socketPath} ...`);
   }
-  return { server, port };
+  return { server, port, connections };
 }

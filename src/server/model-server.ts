@@ -22,7 +22,7 @@ import { profilerService } from '../grpc/profiler-service';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
 import { HealthService } from '../grpc/health-service';
-import { announceGoaway } from '../grpc/goaway-notice';
+import { CLIENT_LEAVE_MS, GrpcConnections, NOTICE_TIMEOUT_MS } from '../grpc/grpc-connections';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { RestApiHandlers } from '../rest/rest-handlers';
 import { RestServer } from '../rest/rest-server';
@@ -45,12 +45,11 @@ const UNLOAD_GRACE_MS = 2000;
 async function readModelConfigFile(file: string): Promise<ModelServerConfigOptions> {
   return isUri(file) ? modelServerConfigFromFileText(await readObjectStoreText(file), file) : readModelServerConfigFile(file);
 }
-/** Between the GOAWAY notice and the graceful close: a client round trip, so it stops sending on the connection. */
-const GOAWAY_NOTICE_MS = 250;
 
 export class ModelServer {
   private configPoll: NodeJS.Timeout | undefined;
   private grpcServer: grpc.Server | undefined;
+  private grpcConnections: GrpcConnections | undefined;
   private restServer: RestServer | undefined;
   private readonly health = new HealthService();
   private readonly inFlight = new InFlight();
@@ -144,7 +143,7 @@ export class ModelServer {
       ...(this.opts.enableProfiler ? [profilerService()] : []),
     ];
     if (this.opts.enableProfiler) log.info('Profiler service is enabled');
-    const { server, port } = await startGrpcServer(
+    const { server, port, connections } = await startGrpcServer(
       services,
       {
         port: this.opts.grpcPort,
@@ -159,6 +158,7 @@ export class ModelServer {
       this.inFlight,
     );
     this.grpcServer = server;
+    this.grpcConnections = connections;
     this.grpcPort = port;
     this.health.set(this.ready());
     await this.listenRest(predictOptions);
@@ -233,13 +233,15 @@ export class ModelServer {
     const server = this.grpcServer;
     // The drain timeout counts from the signal; the GOAWAY notice is part of it.
     const deadline = Date.now() + this.opts.drainTimeoutSeconds * 1000;
+    const left = () => Math.max(0, deadline - Date.now());
     this.restServer?.stopAccepting();
-    if (server && announceGoaway(server) > 0) {
-      await new Promise((r) => setTimeout(r, Math.min(GOAWAY_NOTICE_MS, Math.max(0, deadline - Date.now()))));
-    }
-    const closed = new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
-    const drained = await this.inFlight.drained(Math.max(0, deadline - Date.now()));
+    // The gRPC listeners close and clients learn to open no new calls here; what they sent meanwhile is served.
+    await this.grpcConnections?.announceShutdown(Math.min(NOTICE_TIMEOUT_MS, left()));
+    const drained = await this.inFlight.drained(left());
     if (!drained) log.warn(`Drain timeout: ${this.inFlight.size} request(s) still in flight are cut off`);
+    // Answered gRPC clients close their connections themselves, which spares them the final GOAWAY.
+    if (drained) await this.grpcConnections?.clientsGone(Math.min(CLIENT_LEAVE_MS, left()));
+    const closed = new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
     // Answers just handed to gRPC still need to reach the wire: let the connections close by themselves,
     // unless something long-lived (a health Watch stream) holds one open.
     if (drained) await Promise.race([closed, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS))]);

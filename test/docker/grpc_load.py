@@ -45,6 +45,12 @@ def main():
     # A client-side retry of UNAVAILABLE, as production gRPC clients configure: see deploy/k8s/README.md
     # ("Rolling updates") for why a request can meet a closing connection.
     ap.add_argument("--retry-unavailable", action="store_true")
+    # gRPC replays a call its connection never sent (transparent retry) only while the call fits in its
+    # retry buffer, 256 KiB by default; larger requests need a larger buffer. See deploy/k8s/README.md.
+    ap.add_argument("--retry-buffer-bytes", type=int)
+    # Spread each channel's calls over every address of the target (e.g. ipv4:a:1,b:2), so one server can
+    # stop while the others answer: a rolling update without a cluster.
+    ap.add_argument("--round-robin", action="store_true")
     args = ap.parse_args()
 
     shape = [int(d) for d in args.shape.split(",")]
@@ -68,6 +74,14 @@ def main():
             "name": [{"service": "tensorflow.serving.PredictionService"}],
             "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.05s", "maxBackoff": "0.5s",
                             "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})))
+
+    if args.retry_buffer_bytes:
+        options.append(("grpc.per_rpc_retry_buffer_size", args.retry_buffer_bytes))
+    if args.round_robin:
+        options.append(("grpc.lb_policy_name", "round_robin"))
+        # Reconnect to a restarted server within a second, not after gRPC's default backoff (up to 120 s).
+        options += [("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 100),
+                    ("grpc.max_reconnect_backoff_ms", 500)]
 
     def worker():
         with grpc.insecure_channel(args.target, options=options) as channel:

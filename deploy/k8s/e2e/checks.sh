@@ -57,8 +57,10 @@ check "health: \"\", PredictionService and ModelService (TF Serving's names) ans
   "$py" "$here/grpc_health.py" "$svc:8500" "" PredictionService ModelService
 
 # --- 4. kubectl rollout restart under continuous gRPC load through the Service -------------------------------
+# The clients retry UNAVAILABLE, with a retry buffer that holds their 270 KB request: gRPC replays a call (by
+# policy, or transparently when a closing connection never sent it) only from that buffer, 256 KiB by default.
 say "rollout restart while 4 gRPC clients (one connection each, retrying UNAVAILABLE as production clients do) send Predict to $svc:8500"
-"$py" "$root/test/docker/grpc_load.py" --target "$svc:8500" --model commodity --threads 4 --seconds 600 --retry-unavailable \
+"$py" "$root/test/docker/grpc_load.py" --target "$svc:8500" --model commodity --threads 4 --seconds 600 --retry-unavailable --retry-buffer-bytes 4194304 \
   --stop-file "$work/stop" --ready-file "$work/ready" > "$work/load.json" 2>"$work/load.err" &
 load=$!
 for _ in $(seq 120); do [[ -e $work/ready ]] && break; sleep 0.5; done
