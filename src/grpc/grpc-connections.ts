@@ -38,6 +38,8 @@ export class GrpcConnections {
   private readonly listeners = new Set<net.Server>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly notices = new Set<Promise<unknown>>();
+  /** Connections whose client acknowledged the notice. */
+  private readonly told = new WeakSet<http2.ServerHttp2Session>();
   private stopping = false;
 
   constructor(private readonly age: ConnectionAgeOptions = {}) {}
@@ -76,13 +78,20 @@ export class GrpcConnections {
     }
   }
 
-  /** Resolves once every client has closed its connection, or after timeoutMs. */
+  /** Resolves once every client that acknowledged the notice has closed its connection, or after timeoutMs. */
   async clientsGone(timeoutMs: number): Promise<void> {
-    await within(timeoutMs, Promise.all([...this.sessions].map(closedEvent)));
+    const told = [...this.sessions].filter((s) => this.told.has(s));
+    await within(timeoutMs, Promise.all(told.map(closedEvent)));
   }
 
-  private notify(session: http2.ServerHttp2Session): Promise<unknown> {
-    const notice = within(NOTICE_TIMEOUT_MS, sendShutdownNotice(session));
+  private notify(session: http2.ServerHttp2Session): Promise<boolean | undefined> {
+    const notice = within(
+      NOTICE_TIMEOUT_MS,
+      sendShutdownNotice(session).then((acked) => {
+        if (acked) this.told.add(session);
+        return acked;
+      }),
+    );
     this.notices.add(notice);
     void notice.finally(() => this.notices.delete(notice));
     return notice;
