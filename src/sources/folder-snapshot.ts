@@ -50,7 +50,9 @@ export function isSettled(
   settleMs: number,
 ): boolean {
   if (!now.hasSavedModel) return false;
-  const quiet = nowMs - now.newestChangeMs >= settleMs;
+  // With no settle time, "quiet" needs no clock: a ctime carries fractions of a millisecond and can lie
+  // ahead of a Date.now() taken in the same millisecond.
+  const quiet = settleMs <= 0 || nowMs - now.newestChangeMs >= settleMs;
   if (!previous) return quiet;
   return quiet && previous.fingerprint === now.fingerprint;
 }
