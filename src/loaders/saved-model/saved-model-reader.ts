@@ -2,7 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Reader } from 'protobufjs';
 import { protoType } from '../../proto/root';
-import { Signature, TensorInfo } from '../../lifecycle/servable';
+import { Signature } from '../../lifecycle/servable';
+import { ServableSignatures, SignatureDefObject, signatureFromDef } from '../signature-defs';
 
 /**
  * Reads the signatures of a SavedModel's MetaGraphDef straight from saved_model.pb, or from the
@@ -13,30 +14,8 @@ import { Signature, TensorInfo } from '../../lifecycle/servable';
  * kept as the exact bytes found in the file, so GetModelMetadata can return them unchanged.
  */
 
-export interface SavedModelSignatures {
-  signatures: Map<string, Signature>;
-  /** Serialized `map<string, SignatureDef>` entries, in file order. */
-  rawSignatureDefEntries: Uint8Array[];
-}
-
-interface DecodedTensorInfo {
-  name?: string;
-  dtype?: number;
-  tensor_shape?: { dim?: Array<{ size?: number }>; unknown_rank?: boolean };
-}
-
-interface DecodedSignatureDef {
-  inputs?: Record<string, DecodedTensorInfo>;
-  outputs?: Record<string, DecodedTensorInfo>;
-  method_name?: string;
-  defaults?: Record<string, unknown>;
-}
-
-function toTensorInfo(t: DecodedTensorInfo): TensorInfo {
-  const shape = t.tensor_shape;
-  const dims = shape && !shape.unknown_rank ? (shape.dim ?? []).map((d) => Number(d.size ?? 0)) : undefined;
-  return { name: t.name ?? '', dtype: t.dtype ?? 0, dims };
-}
+/** What a SavedModel's signatures are read into (the same shape for every platform). */
+export type SavedModelSignatures = ServableSignatures;
 
 function readTags(r: Reader, end: number): string[] {
   const tags: string[] = [];
@@ -116,20 +95,14 @@ function decodeEntries(rawSignatureDefEntries: Uint8Array[]): SavedModelSignatur
   for (const entry of rawSignatureDefEntries) {
     const er = Reader.create(entry);
     let key = '';
-    let def: DecodedSignatureDef = {};
+    let def: SignatureDefObject = {};
     while (er.pos < er.len) {
       const tag = er.uint32();
       if (tag === ((1 << 3) | 2)) key = er.string();
-      else if (tag === ((2 << 3) | 2)) def = entryType.toObject(entryType.decode(er, er.uint32()), { longs: Number }) as DecodedSignatureDef;
+      else if (tag === ((2 << 3) | 2)) def = entryType.toObject(entryType.decode(er, er.uint32()), { longs: Number }) as SignatureDefObject;
       else er.skipType(tag & 7);
     }
-    signatures.set(key, {
-      key,
-      methodName: def.method_name ?? '',
-      inputs: new Map(Object.entries(def.inputs ?? {}).map(([k, v]) => [k, toTensorInfo(v)])),
-      outputs: new Map(Object.entries(def.outputs ?? {}).map(([k, v]) => [k, toTensorInfo(v)])),
-      defaults: new Set(Object.keys(def.defaults ?? {})),
-    });
+    signatures.set(key, signatureFromDef(key, def));
   }
   return { signatures, rawSignatureDefEntries };
 }

@@ -1,7 +1,6 @@
 import { RunContext, Servable, Signature } from '../../lifecycle/servable';
-import { ServingError } from '../../errors/serving-error';
-import { Code } from '../../errors/status-code';
 import { Tensor } from '../../tensor/tensor';
+import { runRefusal } from '../run-admission';
 import { TensorFlowRuntime } from '../../runtime/tensorflow/tensorflow-runtime';
 import { TfSession } from '../../runtime/tensorflow/tf-session';
 import { SavedModelSignatures, hasBinarySavedModel, readSignatures, signaturesOfMetaGraph } from './saved-model-reader';
@@ -45,12 +44,8 @@ export class SavedModelServable implements Servable {
 
   /** Feeds graph tensors by name and fetches graph tensors by name. */
   run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
-    if (this.unloaded) return Promise.reject(new ServingError(Code.UNAVAILABLE, `servable at ${this.exportDir} was unloaded`));
-    // A client that left, or whose deadline passed, gets nothing from a run: do not start one.
-    if (ctx?.signal?.aborted) return Promise.reject(new ServingError(Code.CANCELLED, 'Request was cancelled'));
-    if (ctx?.deadlineMs !== undefined && Date.now() >= ctx.deadlineMs) {
-      return Promise.reject(new ServingError(Code.DEADLINE_EXCEEDED, 'Deadline Exceeded'));
-    }
+    const refused = runRefusal(this.exportDir, this.unloaded, ctx);
+    if (refused) return Promise.reject(refused);
     return this.session.run(feeds, feedNames, fetchNames, runControl(ctx));
   }
 

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ServingError } from '../../errors/serving-error';
-import { Code } from '../../errors/status-code';
 import { RunContext, Servable, Signature } from '../../lifecycle/servable';
 import { TfLiteSession, TfLiteSessionOptions } from '../../runtime/tflite/tflite-session';
 import { Tensor } from '../../tensor/tensor';
+import { runRefusal } from '../run-admission';
 import { TfLiteSignatures, tfliteSignatures } from './tflite-signatures';
 
 /** The file TF Serving loads from a version folder when it prefers TFLite. */
@@ -43,12 +42,8 @@ export class TfLiteServable implements Servable {
   }
 
   run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
-    if (this.unloaded) return Promise.reject(new Error(`servable at ${this.exportDir} was unloaded`));
-    // A client that left, or whose deadline passed, gets nothing from a run: do not start one.
-    if (ctx?.signal?.aborted) return Promise.reject(new ServingError(Code.CANCELLED, 'Request was cancelled'));
-    if (ctx?.deadlineMs !== undefined && Date.now() >= ctx.deadlineMs) {
-      return Promise.reject(new ServingError(Code.DEADLINE_EXCEEDED, 'Deadline Exceeded'));
-    }
+    const refused = runRefusal(this.exportDir, this.unloaded, ctx);
+    if (refused) return Promise.reject(refused);
     return this.session.run(feedNames, feeds, fetchNames);
   }
 

@@ -1,13 +1,14 @@
 import { Writer } from 'protobufjs';
 import { ServingError } from '../../errors/serving-error';
 import { Code } from '../../errors/status-code';
-import { Signature, TensorInfo } from '../../lifecycle/servable';
+import { Signature } from '../../lifecycle/servable';
 import { protoType } from '../../proto/root';
 import { readFlexStringMap } from '../../runtime/tflite/flexbuffer-map';
 import { readModelMetadata } from '../../runtime/tflite/model-metadata';
 import { TfLiteTensorDesc } from '../../runtime/tflite/tflite-binding';
 import { fixTfLiteTensorName, legacyTfLiteName } from '../../runtime/tflite/tflite-session';
 import { tfTypeOf } from '../../runtime/tflite/tflite-types';
+import { ServableSignatures, SignatureDefObject, TensorInfoObject, signatureFromDef } from '../signature-defs';
 
 /**
  * The SignatureDefs of a TFLite model, derived as TF Serving's TfLiteSession::Create does: those
@@ -20,23 +21,8 @@ const SIGNATURE_DEFS_METADATA = 'signature_defs_metadata';
 const PREDICT_METHOD = 'tensorflow/serving/predict';
 const DEFAULT_KEY = 'serving_default';
 
-interface TensorInfoProto {
-  name?: string;
-  dtype?: number;
-  tensor_shape?: { dim?: Array<{ size?: number }>; unknown_rank?: boolean };
-}
-
-interface SignatureDefProto {
-  inputs?: Record<string, TensorInfoProto>;
-  outputs?: Record<string, TensorInfoProto>;
-  method_name?: string;
-}
-
-export interface TfLiteSignatures {
-  readonly signatures: Map<string, Signature>;
-  /** Serialized `map<string, SignatureDef>` entries, in key order, for GetModelMetadata. */
-  readonly rawSignatureDefEntries: Uint8Array[];
-}
+/** What a TFLite model's signatures are read into (the same shape for every platform). */
+export type TfLiteSignatures = ServableSignatures;
 
 export interface TfLiteModelTensors {
   readonly inputs: readonly TfLiteTensorDesc[];
@@ -46,11 +32,11 @@ export interface TfLiteModelTensors {
 const sortedRecord = <T>(entries: Array<[string, T]>): Record<string, T> =>
   Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-function infoFromDesc(d: TfLiteTensorDesc): TensorInfoProto {
+function infoFromDesc(d: TfLiteTensorDesc): TensorInfoObject {
   return { name: d.name, dtype: tfTypeOf(d.type), tensor_shape: { dim: d.dims.map((size) => ({ size })) } };
 }
 
-function generated(model: TfLiteModelTensors): Map<string, SignatureDefProto> {
+function generated(model: TfLiteModelTensors): Map<string, SignatureDefObject> {
   return new Map([
     [
       DEFAULT_KEY,
@@ -63,7 +49,7 @@ function generated(model: TfLiteModelTensors): Map<string, SignatureDefProto> {
   ]);
 }
 
-function fromMetadata(stored: Uint8Array, model: TfLiteModelTensors): Map<string, SignatureDefProto> {
+function fromMetadata(stored: Uint8Array, model: TfLiteModelTensors): Map<string, SignatureDefObject> {
   const type = protoType('tensorflow.SignatureDef');
   let entries: Map<string, Uint8Array>;
   try {
@@ -74,9 +60,9 @@ function fromMetadata(stored: Uint8Array, model: TfLiteModelTensors): Map<string
   const index = (descs: readonly TfLiteTensorDesc[]) => new Map(descs.map((d, i) => [d.name, i]));
   const inputIndex = index(model.inputs);
   const outputIndex = index(model.outputs);
-  const fix = (infos: Record<string, TensorInfoProto>, idx: Map<string, number>, kind: string) =>
+  const fix = (infos: Record<string, TensorInfoObject>, idx: Map<string, number>, kind: string) =>
     sortedRecord(
-      Object.entries(infos).map(([alias, info]): [string, TensorInfoProto] => {
+      Object.entries(infos).map(([alias, info]): [string, TensorInfoObject] => {
         try {
           return [alias, { ...info, name: fixTfLiteTensorName(idx, info.name ?? '') }];
         } catch (err) {
@@ -85,9 +71,9 @@ function fromMetadata(stored: Uint8Array, model: TfLiteModelTensors): Map<string
         }
       }),
     );
-  const out = new Map<string, SignatureDefProto>();
+  const out = new Map<string, SignatureDefObject>();
   for (const [key, bytes] of [...entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const def = type.toObject(type.decode(bytes), { longs: Number }) as SignatureDefProto;
+    const def = type.toObject(type.decode(bytes), { longs: Number }) as SignatureDefObject;
     out.set(key, {
       ...def,
       inputs: fix(def.inputs ?? {}, inputIndex, 'input'),
@@ -97,14 +83,8 @@ function fromMetadata(stored: Uint8Array, model: TfLiteModelTensors): Map<string
   return out;
 }
 
-function toTensorInfo(t: TensorInfoProto): TensorInfo {
-  const shape = t.tensor_shape;
-  const dims = shape && !shape.unknown_rank ? (shape.dim ?? []).map((d) => Number(d.size ?? 0)) : undefined;
-  return { name: t.name ?? '', dtype: t.dtype ?? 0, dims };
-}
-
 /** One `map<string, SignatureDef>` entry: field 1 the key, field 2 the SignatureDef. */
-function encodeEntry(key: string, def: SignatureDefProto): Uint8Array {
+function encodeEntry(key: string, def: SignatureDefObject): Uint8Array {
   const type = protoType('tensorflow.SignatureDef');
   const value = type.encode(type.fromObject(def)).finish();
   return Writer.create().uint32((1 << 3) | 2).string(key).uint32((2 << 3) | 2).bytes(value).finish();
@@ -116,13 +96,8 @@ export function tfliteSignatures(modelBytes: Uint8Array, model: TfLiteModelTenso
   const signatures = new Map<string, Signature>();
   const rawSignatureDefEntries: Uint8Array[] = [];
   for (const [key, def] of defs) {
-    signatures.set(key, {
-      key,
-      methodName: def.method_name ?? '',
-      inputs: new Map(Object.entries(def.inputs ?? {}).map(([k, v]) => [k, toTensorInfo(v)])),
-      outputs: new Map(Object.entries(def.outputs ?? {}).map(([k, v]) => [k, toTensorInfo(v)])),
-      defaults: new Set(),
-    });
+    // A TFLite interpreter has no way to fill an omitted input, so stored defaults are not offered.
+    signatures.set(key, signatureFromDef(key, { ...def, defaults: undefined }));
     rawSignatureDefEntries.push(encodeEntry(key, def));
   }
   return { signatures, rawSignatureDefEntries };
