@@ -1,6 +1,7 @@
 import { BatchQueue, BatchScheduler, BatchTask } from '../../../src/batching/batch-scheduler';
 import { BatchingOptions } from '../../../src/config/batching-parameters';
 import { ServingError } from '../../../src/errors/serving-error';
+import { batchingOptions } from '../../helpers/batching-options';
 
 /**
  * BatchScheduler and BatchQueue (src/batching/batch-scheduler.ts), in the style of TF Serving's
@@ -9,19 +10,7 @@ import { ServingError } from '../../../src/errors/serving-error';
  * never for durations.
  */
 
-const options = (over: Partial<BatchingOptions>): BatchingOptions => ({
-  maxBatchSize: 4,
-  batchTimeoutMicros: 0,
-  batchTimeoutSet: false,
-  maxEnqueuedBatches: 10,
-  numBatchThreads: 1,
-  threadPoolName: 'batch_threads',
-  allowedBatchSizes: [],
-  padVariableLengthInputs: false,
-  enableLargeBatchSplitting: false,
-  maxExecutionBatchSize: 4,
-  ...over,
-});
+const options = (over: Partial<BatchingOptions>): BatchingOptions => batchingOptions(4, over);
 
 /** A queue whose batch runs wait for `finishAll()`; `started` lists each started batch's task sizes. */
 function harness(threads: number, opts: BatchingOptions) {

@@ -5,6 +5,7 @@ import { BatchingOptions } from '../../../src/config/batching-parameters';
 import { Servable } from '../../../src/lifecycle/servable';
 import { DataType } from '../../../src/tensor/dtype';
 import { NumericTensor, Tensor, bytesOf, numericTensor } from '../../../src/tensor/tensor';
+import { batchingOptions } from '../../helpers/batching-options';
 
 /**
  * BatchingServable (src/batching/batching-servable.ts): large batch splitting
@@ -12,19 +13,7 @@ import { NumericTensor, Tensor, bytesOf, numericTensor } from '../../../src/tens
  * The inner servable is an identity model that records the rows of every batch it runs.
  */
 
-const options = (over: Partial<BatchingOptions>): BatchingOptions => ({
-  maxBatchSize: 8,
-  batchTimeoutMicros: 0,
-  batchTimeoutSet: false,
-  maxEnqueuedBatches: 10,
-  numBatchThreads: 1,
-  threadPoolName: 'batch_threads',
-  allowedBatchSizes: [],
-  padVariableLengthInputs: false,
-  enableLargeBatchSplitting: false,
-  maxExecutionBatchSize: 8,
-  ...over,
-});
+const options = (over: Partial<BatchingOptions>): BatchingOptions => batchingOptions(8, over);
 
 function identity(ran: number[][]): Servable {
   return {
