@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -10,6 +10,7 @@ import { CallResult, TestClient, floatTensor } from '../helpers/grpc-client';
 import { waitFor } from '../helpers/model-folders';
 import { PYTHON, REPO, SERVER_MAIN } from '../helpers/paths';
 import { freePort } from '../helpers/server-process';
+import { noticeUnlessCi } from '../helpers/shared-testdata';
 
 /**
  * Faults against the real server process: a graph that raises at run time for some inputs, a
@@ -48,10 +49,15 @@ interface Server {
   startMs: number;
 }
 
-async function spawnServer(args: string[], opts: { uid?: number; gid?: number; port?: number } = {}): Promise<Server> {
+/** Root reads through chmod 000 by two capabilities; util-linux's setpriv starts a process without them. */
+const WITHOUT_DAC = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search'];
+
+async function spawnServer(args: string[], opts: { withoutDac?: boolean; port?: number } = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
   const started = Date.now();
-  const proc = spawn(process.execPath, [SERVER_MAIN, `--port=${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid });
+  const argv = [process.execPath, SERVER_MAIN, `--port=${port}`, ...args];
+  const [cmd, ...rest] = opts.withoutDac ? [...WITHOUT_DAC, ...argv] : argv;
+  const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise<Server>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -140,7 +146,6 @@ function writeConfig(): void {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfs-faults-'));
-  fs.chmodSync(tmp, 0o755); // readable by the unprivileged server of the permission test
   faultSrc = path.join(tmp, 'fault-src', '1');
   const exports = await Promise.allSettled([
     run(PYTHON, [path.join(REPO, 'python/export_fault_models.py'), faultSrc], { env: PY_ENV }),
@@ -290,38 +295,23 @@ describe('versions whose load fails', () => {
 
 describe('permission denied while reading a version', () => {
   test('an unreadable version fails (or is never loaded) while the readable one keeps serving', async () => {
-    // root reads through chmod 000; run an unprivileged server then (uid/gid of "nobody").
+    // root reads through chmod 000: run the server as root without the capabilities that allow it.
     const probe = path.join(tmp, 'perm-probe');
     fs.writeFileSync(probe, 'x');
     fs.chmodSync(probe, 0);
-    let readableDespiteChmod = true;
+    let withoutDac = true; // needed while this process can read the probe
     try {
       fs.readFileSync(probe);
     } catch {
-      readableDespiteChmod = false;
+      withoutDac = false;
     }
-    let asUser: { uid: number; gid: number } | undefined;
-    if (readableDespiteChmod) {
-      if (process.getuid?.() === 0) asUser = { uid: 65534, gid: 65534 };
-      else {
-        // Not CI-fatal: whether another user can run the server depends on where the checkout lives.
-        console.log('NOTICE: permission test skipped: chmod 000 does not stop this user from reading, and it cannot run the server as another user');
-        return;
-      }
+    if (withoutDac && spawnSync(WITHOUT_DAC[0], WITHOUT_DAC.slice(1).concat(['cat', probe])).status !== 1) {
+      noticeUnlessCi('permission test skipped: chmod 000 does not stop this user from reading, and setpriv cannot drop the capabilities that let it');
+      return;
     }
     const base = path.join(tmp, 'perm', 'model');
     fs.cpSync(faultSrc, path.join(base, '1'), { recursive: true });
-    spawnSyncChmod(path.join(tmp, 'perm'));
-    let perm: Server;
-    try {
-      perm = await spawnServer([`--model_name=perm`, `--model_base_path=${base}`, '--file_system_poll_wait_seconds=1', '--version_settle_ms=200', '--max_num_load_retries=0'], asUser);
-    } catch (err) {
-      if (asUser) {
-        console.log(`NOTICE: permission test skipped: tests run as root (chmod has no effect) and the server could not be started as uid ${asUser.uid}: ${String(err).slice(0, 300)}`);
-        return;
-      }
-      throw err;
-    }
+    const perm = await spawnServer([`--model_name=perm`, `--model_base_path=${base}`, '--file_system_poll_wait_seconds=1', '--version_settle_ms=200', '--max_num_load_retries=0'], { withoutDac });
     const c = new TestClient(perm.target);
     try {
       expect(yOf(await predictFault([4], c, 'perm'))).toEqual([2.5]);
@@ -333,7 +323,7 @@ describe('permission denied while reading a version', () => {
       await sleep(3000);
       let st = await c.status({ model_spec: { name: 'perm' } });
       const v2 = st.ok ? st.response.model_version_status.find((v) => String(v.version) === '2') : undefined;
-      console.log(`unreadable variables (version 2, server as ${asUser ? `uid ${asUser.uid}` : 'this user'}): ${JSON.stringify(v2 ?? 'not reported')}`);
+      console.log(`unreadable variables (version 2, server ${withoutDac ? 'as root without DAC capabilities' : 'as this user'}): ${JSON.stringify(v2 ?? 'not reported')}`);
       expect(isAlive(perm)).toBe(true);
       const r2 = await predictFault([4], c, 'perm');
       expect([yOf(r2), versionOf(r2)]).toEqual([[2.5], 1]);
