@@ -4,6 +4,9 @@
 #   bench/run.sh            full table, about 10 minutes on 2 cores
 #   bench/run.sh --quick    the cells the targets need, about 3 minutes
 #   bench/run.sh --help     every option (models, concurrencies, durations, batching parameters, ...)
+#   bench/run.sh --cpu [--seconds S] [--server-args "..."]
+#                           CPU per request by thread (main, front end, TensorFlow, load generator) for
+#                           gRPC and REST, tiny and MobileNet (bench/lib/cpu_per_request.py, bench/CPU.md)
 #
 # Sets up what it needs, each step cached and skipped when up to date:
 #   1. the project (scripts/setup.sh: .venv with TensorFlow, npm packages, tfjs-node binding, dist/);
@@ -64,7 +67,9 @@ fi
 
 # --- 3. bare C++ gRPC server ------------------------------------------------------------------------
 cpp_ok=1
-if ! command -v protoc >/dev/null || ! command -v grpc_cpp_plugin >/dev/null || ! pkg-config --exists grpc++ protobuf 2>/dev/null; then
+if [[ ${1:-} == --cpu ]]; then
+  cpp_ok=0  # the CPU accounting needs no C++ server
+elif ! command -v protoc >/dev/null || ! command -v grpc_cpp_plugin >/dev/null || ! pkg-config --exists grpc++ protobuf 2>/dev/null; then
   if [[ ${BENCH_NO_APT:-0} != 1 && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     say "installing Debian's libgrpc++-dev, protobuf-compiler-grpc, libprotobuf-dev (for the bare C++ server)"
     { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -86,6 +91,10 @@ fi
   || { tail -n 20 "$bench/.cache/export.log" >&2; fail "exporting the benchmark models failed"; }
 
 say "setup took $(( $(date +%s) - started )) s"
+if [[ ${1:-} == --cpu ]]; then
+  shift
+  exec .venv/bin/python "$bench/lib/cpu_per_request.py" --command "bash bench/run.sh --cpu${*:+ $*}" "$@"
+fi
 # --- 5. measure ---------------------------------------------------------------------------------------
 results="$bench/RESULTS.md"
 for a in "$@"; do case $a in --results=*) results=${a#--results=} ;; esac; done

@@ -9,7 +9,8 @@ Usage: export_runtime_models.py --out DIR
   read_file/1    path: string[] -> tf.io.read_file(path); a missing file fails with NOT_FOUND.
   rendezvous/1   TF1 graph, one FIFOQueue shared by two signatures: `take` blocks in the queue's
                  dequeue until a `put` run enqueues. Both finish only if two runs of one session
-                 are in TensorFlow at the same time.
+                 are in TensorFlow at the same time. `take_regress` (a regress signature over
+                 tf.Examples) blocks the same way.
   while_loop/1   n: int32[] -> a tf.while_loop of n dependent scalar steps: one core, sequential.
   tf_text/1      text: string[None] -> TF-Text's WhitespaceTokenizer: tokens (padded with "")
                  and token counts. Needs TF-Text's op libraries at load.
@@ -17,6 +18,14 @@ Usage: export_runtime_models.py --out DIR
                  compilation is allowed (--xla_cpu_compilation_enabled).
   text_format/1  x: float[None] -> 0.5 * x + 2, saved as saved_model.pbtxt only (TensorFlow's loader
                  reads the text form when no saved_model.pb is there).
+  constant/1     x: float[None] -> c: the constant [1, 2, 3, 4] (a Const's buffer, returned by every
+                 run), y: x + the sum of a 16 MiB constant (so the MetaGraphDef is that large).
+  huge_output/1  shape: int32[None] -> y: uint8 tf.raw_ops.Empty(shape, init=False): any size, in
+                 memory never touched (e.g. [3, 1431655766]: just over 4 GiB, no resident pages).
+  bad_output_name/1  reshape_2x2 whose SignatureDef names its output PartitionedCall:99999999999
+                 (edited with TensorFlow's own protos after export).
+  tflite_add_one/model.tflite  x: float[None] -> x + 1, converted by TensorFlow's TFLite converter
+                 (for the TFLite runtime; no SavedModel).
 
 DIR/.stamp holds a hash of this file and the TensorFlow version; a matching stamp exits at once.
 """
@@ -67,6 +76,8 @@ def export_rendezvous(tf, path):
             put = tf.identity(x, name="put_y")
         unused = v1.placeholder(tf.float32, shape=[], name="unused")
         take = tf.add(queue.dequeue(), unused * 0.0, name="take_y")
+        examples = v1.placeholder(tf.string, shape=[None], name="examples")
+        take_regress = tf.add(queue.dequeue(), tf.zeros_like(examples, dtype=tf.float32), name="take_regress_y")
         info = v1.saved_model.utils.build_tensor_info
         sig = v1.saved_model.signature_def_utils.build_signature_def
         with v1.Session() as sess:
@@ -76,6 +87,8 @@ def export_rendezvous(tf, path):
                 signature_def_map={
                     "put": sig({"x": info(x)}, {"y": info(put)}, "tensorflow/serving/predict"),
                     "take": sig({"unused": info(unused)}, {"y": info(take)}, "tensorflow/serving/predict"),
+                    "take_regress": sig({"inputs": info(examples)}, {"outputs": info(take_regress)},
+                                        "tensorflow/serving/regress"),
                 })
             builder.save()
 
@@ -140,6 +153,56 @@ def export_xla_jit(tf, path):
     tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
 
 
+def export_constant(tf, path):
+    import numpy as np
+
+    big = np.random.RandomState(0).rand(4 * 1024 * 1024).astype(np.float32)
+
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def serving_default(self, x):
+            return {"c": tf.constant([1.0, 2.0, 3.0, 4.0]), "y": x + tf.reduce_sum(tf.constant(big))}
+
+    m = M()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
+
+
+def export_huge_output(tf, path):
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int32, name="shape")])
+        def serving_default(self, shape):
+            return {"y": tf.raw_ops.Empty(shape=shape, dtype=tf.uint8, init=False)}
+
+    m = M()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
+
+
+def export_bad_output_name(tf, path):
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    export_reshape(tf, path)
+    sm = saved_model_pb2.SavedModel()
+    pb = os.path.join(path, "saved_model.pb")
+    with open(pb, "rb") as f:
+        sm.ParseFromString(f.read())
+    sm.meta_graphs[0].signature_def["serving_default"].outputs["y"].name = "PartitionedCall:99999999999"
+    with open(pb, "wb") as f:
+        f.write(sm.SerializeToString())
+
+
+def export_tflite_add_one(tf, path):
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def add_one(self, x):
+            return {"y": x + 1.0}
+
+    m = M()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([m.add_one.get_concrete_function()], m)
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "model.tflite"), "wb") as f:
+        f.write(converter.convert())
+
+
 EXPORTS = {
     "reshape_2x2": export_reshape,
     "read_file": export_read_file,
@@ -148,6 +211,10 @@ EXPORTS = {
     "tf_text": export_tf_text,
     "text_format": export_text_format,
     "xla_jit": export_xla_jit,
+    "constant": export_constant,
+    "huge_output": export_huge_output,
+    "bad_output_name": export_bad_output_name,
+    "tflite_add_one": export_tflite_add_one,
 }
 
 

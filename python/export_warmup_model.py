@@ -5,7 +5,7 @@ Usage: export_warmup_model.py OUT_VERSION_DIR RECORDS [--corrupt]
 
 The model counts calls: signature `incr` adds x to a counter variable and
 returns the new total; `incr_rows` does the same for a batch of rows; `get`
-returns the counter; `slow` echoes x after about a second of work. assets.extra/
+returns the counter; `slow` echoes x after about a second. assets.extra/
 tf_serving_warmup_requests holds RECORDS PredictionLog records calling `incr`
 with x = 1, written with TensorFlow's own TFRecordWriter, so after warmup the
 counter equals RECORDS x iterations. --corrupt flips a byte of the file so its
@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from tensorflow.python.data.experimental.ops import testing  # noqa: E402
 from tensorflow_serving.apis import predict_pb2, prediction_log_pb2  # noqa: E402
 
 
@@ -38,10 +39,12 @@ class Counter(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
     def slow(self, x):
-        # Deliberately slow (about a second of matrix products): keeps a batch running in tests.
-        m = tf.fill([384, 384], 1e-3)
-        m = tf.while_loop(lambda i, a: i < 300, lambda i, a: (i + 1, tf.matmul(a, m) / 0.384), [0, m])[1]
-        return {"y": x + tf.reduce_mean(m) * 0.0}
+        # Deliberately slow, keeping a batch running in tests: about a second of wall time whatever the
+        # CPU (TensorFlow's SleepDataset sleeps before each of its two GetNext calls; compute-bound
+        # delays ran 8x faster on an idle machine than the tests' timing assumed).
+        done = tf.data.Dataset.range(1).apply(testing.sleep(500_000))
+        waited = done.reduce(tf.constant(0, tf.int64), lambda a, b: a + b)
+        return {"y": x + tf.cast(waited, tf.float32) * 0.0}
 
     @tf.function(input_signature=[])
     def get(self):

@@ -53,6 +53,8 @@ napi_value Init(napi_env env, napi_value exports) {
   Export(env, exports, "loadSavedModel", LoadSavedModel);
   Export(env, exports, "closeSession", CloseSession);
   Export(env, exports, "run", Run);
+  Export(env, exports, "shareSession", ShareSession);
+  Export(env, exports, "openSharedSession", OpenSharedSession);
   Export(env, exports, "configureRuns", ConfigureRuns);
   Export(env, exports, "stats", SessionStats);
   Export(env, exports, "loadLibrary", LoadLibrary);

@@ -16,6 +16,15 @@ napi_value Throw(napi_env env, const Failure& f) {
   return nullptr;
 }
 
+void ClearPendingException(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+}
+
 bool GetString(napi_env env, napi_value v, std::string* out) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;

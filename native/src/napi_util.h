@@ -18,6 +18,9 @@ struct Failure {
 napi_value MakeError(napi_env env, const Failure& f);
 // Throws it; returns nullptr for the caller to return.
 napi_value Throw(napi_env env, const Failure& f);
+// Clears an exception a failed napi call left pending (a RangeError), so a rejection can follow
+// instead of an uncaught exception.
+void ClearPendingException(napi_env env);
 
 bool GetString(napi_env env, napi_value v, std::string* out);
 bool GetInt64(napi_env env, napi_value v, int64_t* out);

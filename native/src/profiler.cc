@@ -13,6 +13,12 @@
 namespace tfr {
 namespace {
 
+// TensorFlow's own code (absl::StatusCode has gRPC's numbering), e.g. a second capture while one is
+// running is not an internal error.
+Failure FailureOf(const absl::Status& status) {
+  return {static_cast<int>(status.code()), std::string(status.message())};
+}
+
 class ProfileTask : public Task {
  public:
   ProfileTask(std::string opts, int64_t duration_ms, napi_ref stop_ref, const int32_t* stop, napi_deferred d)
@@ -27,7 +33,7 @@ class ProfileTask : public Task {
     std::unique_ptr<tsl::ProfilerSession> session = tsl::ProfilerSession::Create(options);
     absl::Status status = session->Status();
     if (!status.ok()) {
-      failure_ = {13, std::string(status.message())};
+      failure_ = FailureOf(status);
       return;
     }
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(duration_ms_);
@@ -39,7 +45,7 @@ class ProfileTask : public Task {
     tensorflow::profiler::XSpace space;
     status = session->CollectData(&space);
     if (!status.ok()) {
-      failure_ = {13, std::string(status.message())};
+      failure_ = FailureOf(status);
       return;
     }
     empty_ = space.planes_size() == 0;
@@ -53,8 +59,12 @@ class ProfileTask : public Task {
       return;
     }
     napi_value ab, view, result, empty;
-    void* dst;
-    napi_create_arraybuffer(env, xspace_.size(), &dst, &ab);
+    void* dst = nullptr;
+    if (napi_create_arraybuffer(env, xspace_.size(), &dst, &ab) != napi_ok || (!xspace_.empty() && dst == nullptr)) {
+      ClearPendingException(env);
+      napi_reject_deferred(env, deferred_, MakeError(env, {8, "could not hand the trace to JavaScript"}));
+      return;
+    }
     if (!xspace_.empty()) memcpy(dst, xspace_.data(), xspace_.size());
     napi_create_typedarray(env, napi_uint8_array, xspace_.size(), ab, 0, &view);
     napi_get_boolean(env, empty_, &empty);
@@ -98,7 +108,7 @@ napi_value Profile(napi_env env, napi_callback_info info) {
   napi_deferred d;
   napi_value promise;
   napi_create_promise(env, &d, &promise);
-  RunDetached(new ProfileTask(std::string(reinterpret_cast<const char*>(opts), opts_len), duration_ms, stop_ref, stop, d));
+  RunDetached(env, new ProfileTask(std::string(reinterpret_cast<const char*>(opts), opts_len), duration_ms, stop_ref, stop, d));
   return promise;
 }
 

@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <pthread.h>
+
 namespace tfr {
 
 ThreadPool::ThreadPool(int threads) {
@@ -15,8 +17,9 @@ ThreadPool::~ThreadPool() {
   for (auto& t : threads_) t.join();
 }
 
-void ThreadPool::Submit(Task* task) {
-  TaskStarted();
+void ThreadPool::Submit(napi_env env, Task* task) {
+  task->done = CompletionOf(env);
+  TaskStarted(env, task);
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(task);
@@ -30,6 +33,8 @@ int ThreadPool::queued() {
 }
 
 void ThreadPool::Loop() {
+  // Named so per-thread CPU accounting (bench/lib/cpu_per_request.py) counts runs as TensorFlow's work.
+  pthread_setname_np(pthread_self(), "tfr_run");
   for (;;) {
     Task* task;
     {

@@ -1,5 +1,5 @@
 import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
-import { FlagError, parseFlags, unimplementedFlagWarnings, usage } from '../config/flags';
+import { FlagError, parseFlags, refusedFlagError, unimplementedFlagWarnings, usage } from '../config/flags';
 import { serverOptionsFromFlags } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
 import { log } from '../log/logger';
@@ -8,6 +8,20 @@ import { serverVersion } from './version';
 
 /** TF Serving exits with -1 (255) on bad flags and failed start-up. */
 const EXIT_FAILURE = 255;
+
+/**
+ * From start until a stop is asked for, the process stays up whatever else holds the event loop: while
+ * start-up waits for a version to settle only unref'd timers may be pending, and Node would otherwise
+ * end with status 0 and no word. If the loop ever runs dry anyway, that is a fault: say so, exit non-zero.
+ */
+let keepAlive: NodeJS.Timeout | undefined;
+function holdProcessOpen(): void {
+  keepAlive = setInterval(() => undefined, 1 << 30);
+  process.once('beforeExit', () => {
+    log.error('fatal: the server has nothing left to run but was not told to stop; exiting');
+    process.exit(EXIT_FAILURE);
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -26,7 +40,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`TensorFlow ModelServer: ${serverVersion()}\nTensorFlow Library: ${TensorFlowRuntime.version()}\n`);
     return 0;
   }
+  const refused = refusedFlagError(parsed);
+  if (refused) {
+    process.stderr.write(`${refused}\n`);
+    return EXIT_FAILURE;
+  }
   for (const w of unimplementedFlagWarnings(parsed)) log.warn(w);
+  holdProcessOpen();
 
   // Listen for signals before anything starts, so one that arrives during start-up is not lost.
   const shutdown = new Promise<void>((resolve) => {
@@ -54,7 +74,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    clearInterval(keepAlive);
+    process.exit(code);
+  },
   (err: unknown) => {
     log.error(`fatal: ${err instanceof Error ? err.stack : String(err)}`);
     process.exit(EXIT_FAILURE);

@@ -162,10 +162,32 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
   return { values, given, help };
 }
 
+/**
+ * Flags whose request cannot be met here without weakening what the user asked for: starting anyway
+ * would fail open (ALTS asked, plaintext served), so the server refuses to start, naming the way out.
+ */
+const REFUSED: Readonly<Record<string, (v: FlagValue) => string | undefined>> = {
+  use_alts_credentials: (v) =>
+    v === true
+      ? '--use_alts_credentials: ALTS (Google Application Layer Transport Security) is not available in this server, ' +
+        'and serving in plaintext instead would drop the transport security you asked for. ' +
+        'Use --ssl_config_file for TLS (mutual TLS with client_verify), or leave the flag unset.'
+      : undefined,
+};
+
+/** Why the server must not start with these flags, or undefined. */
+export function refusedFlagError(parsed: ParsedFlags): string | undefined {
+  for (const [name, check] of Object.entries(REFUSED)) {
+    const why = parsed.given.has(name) ? check(parsed.values[name]) : undefined;
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /** One warning per flag that was given but is not acted on yet. */
 export function unimplementedFlagWarnings(parsed: ParsedFlags): string[] {
   return [...parsed.given]
-    .filter((n) => !BY_NAME.get(n)?.implemented)
+    .filter((n) => !BY_NAME.get(n)?.implemented && !(n in REFUSED))
     .map((n) => `flag --${n} is accepted for compatibility with TensorFlow Serving but is not implemented yet; it is ignored`);
 }
 

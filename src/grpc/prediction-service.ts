@@ -103,8 +103,8 @@ export function predictionService(
       toGrpcStatus,
     ),
     // TF Serving counts MultiInference only in the example-count metrics.
-    MultiInference: unary(async (req: MultiInferenceInput) => {
-      const out = await multiInference(manager, req, opts);
+    MultiInference: unary(async (req: MultiInferenceInput, call) => {
+      const out = await multiInference(manager, req, opts, runContext(call));
       if (opts.metrics) recordExamples(opts.metrics, req.tasks[0]?.modelSpec?.name ?? '', req.input.examples.length);
       return out;
     }, toGrpcStatus),

@@ -1,6 +1,6 @@
 import { invalidArgument, unimplemented } from '../errors/serving-error';
 import { ServableManager } from '../lifecycle/manager';
-import { Servable, Signature } from '../lifecycle/servable';
+import { RunContext, Servable, Signature } from '../lifecycle/servable';
 import { Tensor } from '../tensor/tensor';
 import {
   CLASSIFY_METHOD,
@@ -56,6 +56,7 @@ export async function multiInference(
   manager: ServableManager<Servable>,
   req: MultiInferenceInput,
   opts: InferenceOptions,
+  ctx?: RunContext,
 ): Promise<MultiInferenceOutput> {
   // Other tasks' versions and labels are not consulted (TF Serving issue #1254): same servable for all.
   const handle = acquireServable(manager, req.tasks[0]?.modelSpec ?? NO_SPEC);
@@ -93,7 +94,7 @@ export async function multiInference(
     const feedNames = [...inputNames].sort(byteOrder);
     let outputs: Tensor[];
     try {
-      outputs = await servable.run(feedNames, feedNames.map(() => examples), fetchNames);
+      outputs = await servable.run(feedNames, feedNames.map(() => examples), fetchNames, ctx);
     } catch (err) {
       throw runError(err);
     }

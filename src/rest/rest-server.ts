@@ -228,7 +228,8 @@ export class RestServer {
     try {
       route = routeRequest(method, path);
       const body = method === 'POST' ? await readBody(req, this.opts.maxBodyBytes) : Buffer.alloc(0);
-      const deadlineMs = Date.now() + this.opts.timeoutMs;
+      // The deadline reaches TensorFlow as RunOptions.timeout_in_ms; 0 means none, as in TF Serving.
+      const deadlineMs = this.opts.timeoutMs > 0 ? Date.now() + this.opts.timeoutMs : undefined;
       const controller = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) controller.abort();

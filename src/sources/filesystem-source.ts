@@ -18,7 +18,12 @@ export interface FileSystemSourceOptions {
 
 interface Tracked {
   snapshot: FolderSnapshot;
-  ready: boolean;
+  /**
+   * The fingerprint the folder had when it first settled (then each later time it settled again).
+   * Set once, it stays set while the folder exists: a served version is never withdrawn because its
+   * files' metadata changed (`chmod -R`, `chown -R`, `touch`, a backup tool, Kubernetes' fsGroup walk).
+   */
+  settled?: string;
 }
 
 /**
@@ -42,6 +47,11 @@ export class FileSystemSource extends EventEmitter implements ModelSource {
   private stopped = false;
   /** Models already warned about having no version folder (warn once, not every poll). */
   private readonly warnedEmpty = new Set<string>();
+  /**
+   * With --file_system_poll_wait_seconds=0 (look once), the versions each model had at that look: only
+   * they may still settle and load; folders added later are ignored, as TF Serving ignores them.
+   */
+  private readonly lookedOnce = new Map<string, ReadonlySet<number>>();
 
   constructor(private readonly opts: FileSystemSourceOptions) {
     super();
@@ -57,6 +67,7 @@ export class FileSystemSource extends EventEmitter implements ModelSource {
       }
     }
     this.models = next;
+    this.lookedOnce.clear(); // a config change is a new look
     this.rewatch();
     await this.scanNow();
   }
@@ -122,24 +133,42 @@ export class FileSystemSource extends EventEmitter implements ModelSource {
       );
       return;
     }
+    if (this.opts.pollWaitSeconds === 0) {
+      const first = this.lookedOnce.get(model.name);
+      if (first) dirs = dirs.filter((d) => first.has(d.version));
+      else this.lookedOnce.set(model.name, new Set(dirs.map((d) => d.version)));
+    }
     const seen = this.tracked.get(model.name) ?? new Map<number, Tracked>();
     const now = Date.now();
     const ready: AspiredVersion[] = [];
     const present = new Set<number>();
     for (const { version, dir } of dirs) {
       present.add(version);
+      const prev = seen.get(version);
       let snapshot: FolderSnapshot;
       try {
         snapshot = await snapshotFolder(dir);
       } catch {
-        continue; // vanished or unreadable mid-scan: look again next time
+        // Unreadable mid-scan (a permission walk in progress): a settled version stays; others wait.
+        if (prev?.settled) ready.push({ version, dir, fingerprint: prev.settled });
+        else this.scanSoonAfter(this.opts.settleMs / 2);
+        continue;
       }
-      const prev = seen.get(version);
-      const settled = isSettled(snapshot, prev?.snapshot, now, this.opts.settleMs);
-      seen.set(version, { snapshot, ready: settled });
-      if (settled) ready.push({ version, dir, fingerprint: snapshot.fingerprint });
-      else if (!prev) this.scanSoonAfter(this.opts.settleMs);
-      else this.scanSoonAfter(this.opts.settleMs / 2);
+      const settledNow = isSettled(snapshot, prev?.snapshot, now, this.opts.settleMs);
+      let settled = prev?.settled;
+      if (settledNow && settled !== snapshot.fingerprint) {
+        if (settled) {
+          log.warn(
+            `Version ${version} of servable ${model.name} changed on disk after it was complete (${dir}): if loaded, it keeps serving as loaded and is not reloaded`,
+          );
+        }
+        settled = snapshot.fingerprint;
+      }
+      seen.set(version, { snapshot, settled });
+      // Once settled, a version stays a candidate with the content it settled with; a change to its files
+      // is looked at again only when it settles too (then a version whose load failed is retried).
+      if (settled) ready.push({ version, dir, fingerprint: settled });
+      if (!settledNow) this.scanSoonAfter(prev ? this.opts.settleMs / 2 : this.opts.settleMs);
     }
     for (const v of [...seen.keys()]) if (!present.has(v)) seen.delete(v);
     if (dirs.length > 0) this.warnedEmpty.delete(model.name);

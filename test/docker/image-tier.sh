@@ -72,7 +72,8 @@ check "REST :predict with curl" bash -c "curl -sf -d @'$work/predict.json' -X PO
 check "REST status with curl" bash -c "curl -sf http://127.0.0.1:$rest/v1/models/commodity | grep -q '\"state\": \"AVAILABLE\"'"
 
 # --- 2. a new version copied into the bind mount goes live under load, with no failed request ---------------
-say "copying version 2 into the bind mount while 4 clients send Predict continuously"
+# As users do it: copy, then open the folder to the container's non-root user (chmod -R) and touch it all.
+say "copying version 2 into the bind mount, then chmod -R a+rX and touch on the model folder, while 4 clients send Predict"
 rm -f "$work/stop" "$work/ready"
 "$py" "$root/test/docker/grpc_load.py" --target "127.0.0.1:$grpc" --model commodity --threads 4 --seconds 180 \
   --stop-file "$work/stop" --ready-file "$work/ready" > "$work/load.json" 2>"$work/load.err" &
@@ -80,6 +81,8 @@ load=$!
 for _ in $(seq 120); do [[ -e $work/ready ]] && break; sleep 0.5; done
 sleep 2
 cp -r "$work/commodity/1" "$work/commodity/2"
+chmod -R a+rX "$work/commodity"
+find "$work/commodity" -exec touch {} +
 start=$SECONDS
 wait_available "$rest" commodity 2 "$c1" && ok "version 2 becomes AVAILABLE ($((SECONDS - start)) s after the copy)" \
   || bad "version 2 becomes AVAILABLE"
@@ -87,7 +90,7 @@ sleep 3
 touch "$work/stop"
 wait "$load"
 say "load: $(cat "$work/load.json") $(tail -n 3 "$work/load.err")"
-check "hot update: 0 failed requests, responses from versions 1 and 2" \
+check "hot update with chmod -R and touch: 0 failed requests, responses from versions 1 and 2" \
   bash -c "'$py' -c 'import json,sys; d=json.load(open(\"$work/load.json\")); sys.exit(not (d[\"total\"] > 0 and d[\"failed\"] == 0 and d[\"versions\"].get(\"1\") and d[\"versions\"].get(\"2\")))'"
 "$docker" rm -f "$c1" >/dev/null
 

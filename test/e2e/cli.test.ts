@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureTestModels } from '../helpers/fixtures';
+import { ensureTestModels, modelDir } from '../helpers/fixtures';
+import { TestClient, floatTensor } from '../helpers/grpc-client';
+import { copyByRename } from '../helpers/model-folders';
 import { SERVER_MAIN, SHARED_TESTDATA } from '../helpers/paths';
 import { describeWithSharedTestdata } from '../helpers/shared-testdata';
 import { request } from '../helpers/http-client';
@@ -29,6 +31,8 @@ test.each([
   [['--port=0', '--model_base_path=/x'], 'At least one of server_options.grpc_port or server_options.grpc_socket_path must be set.'],
   [[], 'Both server_options.model_base_path and server_options.model_config_file are empty!'],
   [['--model_base_path=/x', '--batching_parameters_file=/b'], 'server_options.batching_parameters_file is set without setting server_options.enable_batching to true.'],
+  // Fail closed: serving plaintext to a user who asked for ALTS would drop the security asked for.
+  [['--model_base_path=/x', '--use_alts_credentials'], '--use_alts_credentials: ALTS (Google Application Layer Transport Security) is not available in this server'],
 ])('%j exits 255 naming the problem', async (args, message) => {
   const r = await runServer(args);
   expect(r.code).toBe(255);
@@ -65,6 +69,26 @@ test('SIGTERM while start-up still waits for a model stops the server promptly w
   const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGTERM'), 10000).unref())]);
   if (code !== 0) child.kill('SIGKILL');
   expect(code).toBe(0);
+});
+
+test('--file_system_poll_wait_seconds=0 on a folder written a moment ago: it serves once settled; a version added later is ignored', async () => {
+  // Before: the only pending timer (the settle re-scan) was unref'd, and the process exited 0, silently.
+  ensureTestModels();
+  const base = path.join(tmp, 'poll-once');
+  fs.cpSync(modelDir('add_sub', 1), path.join(base, '1'), { recursive: true });
+  const server = await startServer([`--model_name=add_sub`, `--model_base_path=${base}`, '--file_system_poll_wait_seconds=0']);
+  const client = new TestClient(server.target);
+  try {
+    copyByRename(modelDir('add_sub', 2), path.join(base, '2'));
+    await new Promise((r) => setTimeout(r, 3000));
+    const r = await client.predict({ model_spec: { name: 'add_sub' }, inputs: { input_x: floatTensor([1, 2]), input_y: floatTensor([10, 20]) } });
+    expect(r.ok && r.response.model_spec.version?.value).toBe('1');
+    const s = await client.status({ model_spec: { name: 'add_sub' } });
+    expect(s.ok && s.response.model_version_status.map((v) => [v.version, v.state])).toEqual([['1', 'AVAILABLE']]);
+  } finally {
+    client.close();
+    expect(await server.stop()).toBe(0);
+  }
 });
 
 describeWithSharedTestdata("TF Serving's bad_model_config.txt", () => {

@@ -1,8 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createClient, decodeTensor, floatTensor, main as tsPredictMain, predict } from '../../examples/typescript_client/predict';
+import { request, waitForRest } from '../helpers/http-client';
 import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, freePort, startServer } from '../helpers/server-process';
 
@@ -164,4 +165,30 @@ describe('examples/commodity/run.sh', () => {
     const jpeg = fs.readFileSync(path.join(workdir, 'image.jpg'));
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
   }, 60000);
+});
+
+describe('the quick start: examples/serve-example.sh (npm run example)', () => {
+  test('serves half_plus_two on a gRPC and a REST port, as TF Serving\'s image does; both calls of the README answer', async () => {
+    const [grpcPort, restPort] = [await freePort(), await freePort()];
+    const child = spawn('bash', [path.join(REPO, 'examples/serve-example.sh')], {
+      env: { ...process.env, PORT: String(grpcPort), REST_PORT: String(restPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitForRest(restPort, 60000);
+      // The README's curl call, byte for byte the body TF Serving's docs use.
+      const rest = await request(restPort, 'POST', '/v1/models/half_plus_two:predict', '{"instances": [1.0, 2.0, 5.0]}');
+      expect(rest.status).toBe(200);
+      expect(JSON.parse(rest.text)).toEqual({ predictions: [2.5, 3.0, 4.5] });
+      // The README's official-client call.
+      const out = execFileSync(PYTHON, [path.join(REPO, 'examples/half_plus_two/client.py'), `127.0.0.1:${grpcPort}`], {
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+      }).toString();
+      expect(out).toBe('y = [2.5, 3.0, 4.5] from version 1\n');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 90000);
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ensureTestModels, modelDir } from '../helpers/fixtures';
 import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { startLoad as startLoadProcess } from '../helpers/load-process';
-import { copyByRename, slowCopy, waitFor } from '../helpers/model-folders';
+import { copyByRename, metadataWalk, slowCopy, waitFor } from '../helpers/model-folders';
 import { ServerProcess, startServer } from '../helpers/server-process';
 
 /**
@@ -122,4 +122,53 @@ test('ten add/remove cycles under full load: zero failed requests', async () => 
   console.log(`swap load test: ${summary.ok} requests over 10 add/remove cycles, ${summary.failed} failed`);
   expect(summary.failures).toEqual([]);
   expect(Object.keys(summary.versions).sort()).toEqual(['1', '2']);
+});
+
+/** Back to version 1 alone, serving. */
+async function onlyVersionOne(): Promise<void> {
+  for (const v of fs.readdirSync(base)) if (v !== '1') fs.rmSync(path.join(base, v), { recursive: true });
+  await waitFor('only version 1 serving', async () => ((await servedVersion()).version === 1 ? true : undefined));
+  await waitFor('nothing but version 1 loaded', async () =>
+    (await statuses()).every((s) => s.version === '1' || s.state === 'END') ? true : undefined,
+  );
+}
+
+test('copy a version in, then chmod -R and touch everything under the base path: the old version serves until the new one is up', async () => {
+  await onlyVersionOne();
+  const load = await startLoad(server.target);
+  // A plain copy (fresh ctimes), then the permission walk users run so a non-root server can read it,
+  // repeated while the new version settles.
+  fs.cpSync(modelDir('add_sub', 2), path.join(base, '2'), { recursive: true });
+  for (let i = 0; i < 3; i++) {
+    metadataWalk(base);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  // (A failed request here is counted by the load client, not thrown: the summary says how many.)
+  await waitFor('version 2 to serve', async () => ((await servedVersion().catch(() => undefined))?.version === 2 ? true : undefined));
+  await waitFor('version 1 to unload', async () => ((await stateOf(1))?.state === 'END' ? true : undefined));
+  const summary = await load.stop();
+  console.log(`hot update with chmod -R/touch: ${summary.ok} requests, ${summary.failed} failed`);
+  expect(summary.failures).toEqual([]);
+  expect(Object.keys(summary.versions).sort()).toEqual(['1', '2']);
+});
+
+test('touching the serving version alone unloads nothing and fails nothing', async () => {
+  await onlyVersionOne();
+  const load = await startLoad(server.target);
+  const states = new Set<string>();
+  const until = Date.now() + 3000;
+  while (Date.now() < until) {
+    metadataWalk(path.join(base, '1'));
+    states.add(String((await stateOf(1))?.state ?? 'missing'));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // Settled again with new mtimes: still the same loaded version.
+  await new Promise((r) => setTimeout(r, 2500));
+  states.add(String((await stateOf(1))?.state ?? 'missing'));
+  const summary = await load.stop();
+  console.log(`touching the served version: ${summary.ok} requests, ${summary.failed} failed`);
+  expect([...states]).toEqual(['AVAILABLE']);
+  expect(summary.failures).toEqual([]);
+  expect(Object.keys(summary.versions)).toEqual(['1']);
+  expect(server.logs()).toContain('Version 1 of servable add_sub changed on disk after it was complete');
 });

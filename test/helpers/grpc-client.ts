@@ -45,8 +45,8 @@ export class TestClient {
   }
 
   /** Any PredictionService method by name. */
-  rpc<T = unknown>(method: string, req: object): Promise<CallResult<T>> {
-    return this.call(this.prediction, method, req);
+  rpc<T = unknown>(method: string, req: object, timeoutMs?: number): Promise<CallResult<T>> {
+    return this.call(this.prediction, method, req, timeoutMs);
   }
 
   predictWithDeadline(req: object, timeoutMs: number): Promise<CallResult<PredictResponseObject>> {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -52,4 +53,14 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/**
+ * What users and their tools do to a model folder after copying a version in: `chmod -R a+rX` (so a
+ * container's non-root user can read it) and `touch` on every entry (a backup tool, `chown -R`,
+ * Kubernetes' fsGroup walk). Contents stay the same; every ctime, and every mtime, becomes now.
+ */
+export function metadataWalk(dir: string): void {
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  execFileSync('find', [dir, '-exec', 'touch', '{}', '+']);
 }

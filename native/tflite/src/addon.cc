@@ -42,6 +42,20 @@ struct ModelHolder {
   }
 };
 
+// Marks model handles, so that no other external (a TensorFlow session's) is ever taken for one.
+const napi_type_tag kModelTag = {0x3c9e71d4a0586b2fULL, 0x8d14f6b2e7c9053aULL};
+
+// The holder behind a model handle, or null for any other value.
+ModelHolder* HolderOf(napi_env env, napi_value v) {
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_check_object_type_tag(env, v, &kModelTag, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &data) != napi_ok) {
+    return nullptr;
+  }
+  return static_cast<ModelHolder*>(data);
+}
+
 struct TensorDesc {
   std::string name;
   int type;
@@ -188,6 +202,7 @@ class LoadJob : public Job {
       delete holder;
       return nullptr;
     }
+    if (napi_type_tag_object(env, external, &kModelTag) != napi_ok) return nullptr;  // freed by its finalizer
     napi_set_named_property(env, obj, "handle", external);
     napi_set_named_property(env, obj, "inputs", DescArray(env, inputs_));
     napi_set_named_property(env, obj, "outputs", DescArray(env, outputs_));
@@ -378,8 +393,7 @@ napi_value Run(napi_env env, napi_callback_info info) {
   int32_t which = -1;
   std::vector<int> input_positions, output_positions;
   uint32_t num_inputs = 0;
-  if (argc < 5 || napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&holder)) != napi_ok ||
-      holder->model == nullptr || holder->delete_pending || napi_get_value_int32(env, argv[1], &which) != napi_ok ||
+  if (argc < 5 || (holder = HolderOf(env, argv[0])) == nullptr || holder->model == nullptr || holder->delete_pending || napi_get_value_int32(env, argv[1], &which) != napi_ok ||
       which < 0 || which >= static_cast<int32_t>(holder->model->interpreters.size()) || !ReadInts(env, argv[2], &input_positions) ||
       napi_get_array_length(env, argv[3], &num_inputs) != napi_ok || num_inputs != input_positions.size() ||
       !ReadInts(env, argv[4], &output_positions)) {
@@ -415,7 +429,7 @@ napi_value DeleteModel(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   ModelHolder* holder = nullptr;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc < 1 || napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&holder)) != napi_ok) {
+  if (argc < 1 || (holder = HolderOf(env, argv[0])) == nullptr) {
     napi_throw_type_error(env, nullptr, "deleteModel(handle)");
     return nullptr;
   }

@@ -20,13 +20,13 @@ export class SavedModelServable implements Servable {
 
   /** Loads through TensorFlow first, so a broken folder fails with TensorFlow's own code and message. */
   static async load(exportDir: string, tags: string[], runtime = TensorFlowRuntime.default()): Promise<SavedModelServable> {
-    const session = await runtime.loadSavedModel(exportDir, tags);
+    // saved_model.pb is read for its signature entries byte for byte as stored; a text SavedModel
+    // (saved_model.pbtxt) has no such bytes, so TensorFlow's parsed MetaGraphDef stands in, and is
+    // dropped once read (it holds the whole graph, constants included).
+    const binary = await hasBinarySavedModel(exportDir);
+    const { session, metaGraphDef } = await runtime.loadSavedModel(exportDir, tags, { metaGraphDef: !binary });
     try {
-      // saved_model.pb is read for its signature entries byte for byte as stored; a text SavedModel
-      // (saved_model.pbtxt) has no such bytes, so TensorFlow's parsed MetaGraphDef stands in.
-      const meta = (await hasBinarySavedModel(exportDir))
-        ? await readSignatures(exportDir, tags)
-        : signaturesOfMetaGraph(session.metaGraphDef);
+      const meta = metaGraphDef ? signaturesOfMetaGraph(metaGraphDef) : await readSignatures(exportDir, tags);
       return new SavedModelServable(exportDir, session, meta);
     } catch (err) {
       await session.close();

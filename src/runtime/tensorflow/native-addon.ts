@@ -6,7 +6,10 @@ import * as path from 'node:path';
  * Nothing outside src/runtime/tensorflow/ imports this file.
  */
 
-/** A tensor handed to a run: numeric element bytes (little-endian), or one byte string per element. */
+/**
+ * A tensor handed to a run: numeric element bytes (little-endian), or one byte string per element.
+ * The run thread reads them in place: neither the bytes nor the list may change until the run settles.
+ */
 export interface NativeFeed {
   readonly dtype: number;
   readonly shape: readonly number[];
@@ -22,7 +25,7 @@ export interface NativeOutput {
   readonly offsets?: Uint32Array;
 }
 
-/** Opaque handle on a loaded session. */
+/** Opaque handle on a loaded session (type-tagged: the addon refuses any other value). */
 export interface NativeSession {
   readonly __nativeSession: unique symbol;
 }
@@ -30,7 +33,10 @@ export interface NativeSession {
 export interface RunControl {
   /** Set element 0 to 1 to drop the run if it has not started yet. */
   readonly cancel?: Int32Array;
-  /** Epoch milliseconds; a run still waiting for a thread then is dropped. */
+  /**
+   * Epoch milliseconds; a run still waiting for a thread then is dropped, and a started run gets the
+   * time left as RunOptions.timeout_in_ms, so TensorFlow cancels it there (DEADLINE_EXCEEDED).
+   */
   readonly deadlineMs?: number;
 }
 
@@ -48,9 +54,25 @@ export interface NativeError extends Error {
 
 export interface TfRuntimeAddon {
   version(): string;
-  loadSavedModel(dir: string, tags: string[], config?: Uint8Array): Promise<{ session: NativeSession; metaGraphDef: Uint8Array }>;
+  /** The serialized MetaGraphDef TensorFlow loaded comes back only when asked for (a copy of the whole graph). */
+  loadSavedModel(
+    dir: string,
+    tags: string[],
+    config?: Uint8Array,
+    wantMetaGraphDef?: boolean,
+  ): Promise<{ session: NativeSession; metaGraphDef?: Uint8Array }>;
+  /** Resolves once TensorFlow freed the session, after the runs already started. */
   closeSession(session: NativeSession): Promise<void>;
   run(session: NativeSession, feeds: NativeFeed[], feedNames: string[], fetchNames: string[], control?: RunControl): Promise<NativeOutput[]>;
+  /**
+   * A process-wide id for a loaded session, so that another thread (a worker) can open it with
+   * openSharedSession and run it: sessions load once per process. Closing the session from any thread
+   * closes it for all (their runs are refused with FAILED_PRECONDITION; started ones finish first).
+   */
+  shareSession(session: NativeSession): number;
+  /** A handle in this thread on a session another thread shared; NOT_FOUND once it is closed. */
+  openSharedSession(id: number): NativeSession;
+  /** Sizes the run pool, 1 to MAX_RUN_THREADS threads, before the first run. */
   configureRuns(threads: number): void;
   stats(): NativeStats;
   loadLibrary(file: string): number;
@@ -58,6 +80,9 @@ export interface TfRuntimeAddon {
   parseConfigProto(text: string): Uint8Array;
   disableXlaCompilation(): void;
 }
+
+/** The most run threads configureRuns accepts. */
+export const MAX_RUN_THREADS = 1024;
 
 /** Repository (or image) root: dist/runtime/tensorflow → ../../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');

@@ -4,6 +4,7 @@ import { Reader } from 'protobufjs';
 import { ServingError } from '../../errors/serving-error';
 import { Code } from '../../errors/status-code';
 import { loadAddon } from './native-addon';
+import { tensorflowError } from './tensorflow-error';
 
 export interface ProfileCapture {
   /** Serialized tensorflow.ProfileOptions, passed to TensorFlow's ProfilerSession as is. */
@@ -46,7 +47,8 @@ export async function captureProfile(req: ProfileCapture, signal?: AbortSignal):
   try {
     result = await loadAddon().profile(req.options, durationMs, stop);
   } catch (err) {
-    throw new ServingError(Code.INTERNAL, err instanceof Error ? err.message : String(err));
+    // TensorFlow's code: a second capture while one runs is its ALREADY_EXISTS, not INTERNAL.
+    throw tensorflowError(err);
   } finally {
     running.delete(req.sessionId);
     signal?.removeEventListener('abort', onAbort);

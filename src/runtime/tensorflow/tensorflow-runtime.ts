@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { loadAddon, NativeStats, TfRuntimeAddon } from './native-addon';
+import { loadAddon, MAX_RUN_THREADS, NativeStats, TfRuntimeAddon } from './native-addon';
 import { defaultOpLibraries, loadOpLibraries } from './op-libraries';
 import { SessionConfigFlags, buildSessionConfig } from './session-config';
 import { TfSession } from './tf-session';
@@ -30,11 +30,11 @@ export class TensorFlowRuntime {
   /**
    * At most this many runs are in TensorFlow at once; each blocks a native thread while TensorFlow's
    * inter-op threads do the work, so the pool follows the inter-op (or session) parallelism, and the
-   * cores when neither is set.
+   * cores when neither is set; at most MAX_RUN_THREADS.
    */
   static runThreadsFor(o: SessionConfigFlags): number {
     const inter = o.interOp > 0 ? o.interOp : o.sessionParallelism > 0 ? o.sessionParallelism : os.availableParallelism();
-    return Math.max(2, inter);
+    return Math.min(MAX_RUN_THREADS, Math.max(2, inter));
   }
 
   static start(o: TensorFlowRuntimeOptions): TensorFlowRuntime {
@@ -61,10 +61,14 @@ export class TensorFlowRuntime {
     return loadAddon().version();
   }
 
-  async loadSavedModel(dir: string, tags: readonly string[]): Promise<TfSession> {
+  /**
+   * Loads a SavedModel. With `metaGraphDef`, also returns the serialized MetaGraphDef TensorFlow loaded
+   * (it holds the whole graph, constants included: read what is needed and drop it).
+   */
+  async loadSavedModel(dir: string, tags: readonly string[], opts: { metaGraphDef?: boolean } = {}): Promise<{ session: TfSession; metaGraphDef?: Uint8Array }> {
     try {
-      const { session, metaGraphDef } = await this.addon.loadSavedModel(dir, [...tags], this.sessionConfig);
-      return new TfSession(this.addon, session, metaGraphDef);
+      const { session, metaGraphDef } = await this.addon.loadSavedModel(dir, [...tags], this.sessionConfig, opts.metaGraphDef === true);
+      return { session: new TfSession(this.addon, session), metaGraphDef };
     } catch (err) {
       throw tensorflowError(err);
     }

@@ -8,8 +8,9 @@ import { tensorflowError } from './tensorflow-error';
  * one session, as TF Serving's Session::Run) and resolve on the event loop; no worker thread, no
  * message hop.
  *
- * Copies: numeric feeds reach TensorFlow in place (TensorFlow copies only a buffer that is not
- * 64-byte aligned); numeric fetches come back as views over TensorFlow's own memory.
+ * Copies (all made on the run thread, none on the event loop): numeric feeds reach TensorFlow in
+ * place (a buffer that is not 64-byte aligned is copied once); numeric fetches come back as views
+ * over TensorFlow's own memory when TensorFlow owns it alone, else as a copy (a constant's buffer).
  */
 export class TfSession {
   private closed = false;
@@ -17,8 +18,6 @@ export class TfSession {
   constructor(
     private readonly addon: TfRuntimeAddon,
     private readonly session: NativeSession,
-    /** The loaded MetaGraphDef as TensorFlow parsed it (from saved_model.pb or .pbtxt). */
-    readonly metaGraphDef: Uint8Array,
   ) {}
 
   async run(feeds: readonly Tensor[], feedNames: string[], fetchNames: string[], control?: RunControl): Promise<Tensor[]> {

@@ -3,7 +3,7 @@
  * (model_servers/main.cc, server.h), errors, and warnings for accepted-but-unimplemented flags.
  */
 import * as os from 'node:os';
-import { FLAGS, FlagError, FlagValue, parseFlags, unimplementedFlagWarnings, usage } from '../../../src/config/flags';
+import { FLAGS, FlagError, FlagValue, parseFlags, refusedFlagError, unimplementedFlagWarnings, usage } from '../../../src/config/flags';
 
 function flagError(argv: string[]): FlagError {
   try {
@@ -199,5 +199,19 @@ describe('unimplementedFlagWarnings', () => {
     ['--help is not a flag', ['--help'], []],
   ])('%s', (_name, argv, expected) => {
     expect(unimplementedFlagWarnings(parseFlags(argv))).toEqual(expected);
+  });
+});
+
+describe('refusedFlagError: flags that would fail open are refused, not ignored', () => {
+  it.each<[string, string[], boolean]>([
+    ['ALTS asked for', ['--use_alts_credentials'], true],
+    ['ALTS =true', ['--use_alts_credentials=true'], true],
+    ['ALTS =false is what every server does', ['--use_alts_credentials=false'], false],
+    ['not given', ['--port=1'], false],
+  ])('%s', (_name, argv, refused) => {
+    const why = refusedFlagError(parseFlags(argv));
+    expect(why !== undefined).toBe(refused);
+    if (refused) expect(why).toContain('Use --ssl_config_file');
+    expect(unimplementedFlagWarnings(parseFlags(argv))).toEqual([]);
   });
 });

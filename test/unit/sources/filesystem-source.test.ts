@@ -51,3 +51,67 @@ test.each([
 ])('--file_system_poll_wait_seconds=%d emits %j', async (seconds, expected) => {
   expect(await run(seconds, 2500)).toEqual(expected);
 });
+
+/** Sets every ctime and mtime under `dir` to now, as chmod -R / touch / chown -R do. */
+function touchTree(dir: string): void {
+  const now = new Date();
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(e.parentPath, e.name);
+    fs.chmodSync(p, fs.statSync(p).mode); // ctime
+    fs.utimesSync(p, now, now);
+  }
+}
+
+test('a settled version stays emitted while its files are touched; a new one waits for its settle time', async () => {
+  const base = path.join(tmp, 'm');
+  addVersion(base, 1);
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(path.join(base, '1', 'saved_model.pb'), old, old);
+  const source = new FileSystemSource({ pollWaitSeconds: -1, settleMs: 400 });
+  const emitted: number[][] = [];
+  source.on('aspired', (_name: string, versions: AspiredVersion[]) => emitted.push(versions.map((v) => v.version)));
+  try {
+    // Version 1's files are old (ctime is not: it was just written), so it settles after 400 ms.
+    await source.setModels([{ name: 'm', basePath: base, versionPolicy: { kind: 'latest', numVersions: 1 } }]);
+    const deadline = Date.now() + 3000;
+    while (!emitted.some((e) => e.includes(1)) && Date.now() < deadline) await sleep(50);
+    emitted.length = 0;
+    // A new version is copied in and everything is touched: version 1 is still the one emitted.
+    addVersion(base, 2);
+    touchTree(base);
+    await source.scanNow();
+    touchTree(path.join(base, '1'));
+    await source.scanNow();
+    // (Settle re-scans may add emissions of their own; every one must still hold version 1.)
+    expect(emitted.length).toBeGreaterThanOrEqual(2);
+    expect(emitted.filter((e) => e.join() !== '1')).toEqual([]);
+    // Once version 2 has been quiet for the settle time, the policy picks it.
+    await sleep(500);
+    await source.scanNow();
+    await sleep(500);
+    await source.scanNow();
+    expect(emitted[emitted.length - 1]).toEqual([2]);
+  } finally {
+    await source.stop();
+  }
+});
+
+test('--file_system_poll_wait_seconds=0: a version still being written at start is emitted once settled; one added later never is', async () => {
+  const base = path.join(tmp, 'm');
+  addVersion(base, 1); // written just now: not settled yet
+  const source = new FileSystemSource({ pollWaitSeconds: 0, settleMs: 300 });
+  const emitted: number[][] = [];
+  source.on('aspired', (_name: string, versions: AspiredVersion[]) => emitted.push(versions.map((v) => v.version)));
+  try {
+    await source.setModels([{ name: 'm', basePath: base, versionPolicy: { kind: 'all' } }]);
+    source.start();
+    expect(emitted).toEqual([[]]);
+    addVersion(base, 2);
+    const deadline = Date.now() + 3000;
+    while (!emitted.some((e) => e.includes(1)) && Date.now() < deadline) await sleep(50);
+    await sleep(800);
+  } finally {
+    await source.stop();
+  }
+  expect(emitted.filter((e, i) => i === 0 || e.join() !== emitted[i - 1].join())).toEqual([[], [1]]);
+});
