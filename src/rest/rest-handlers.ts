@@ -1,4 +1,4 @@
-import { invalidArgument, notFound } from '../errors/serving-error';
+import { invalidArgument, notFound, toServingError } from '../errors/serving-error';
 import { classify } from '../inference/classify';
 import { getModelMetadata, SIGNATURE_DEF_FIELD } from '../inference/metadata';
 import { DEFAULT_SIGNATURE, ModelSpecInput, acquireServable } from '../inference/model-spec';
@@ -10,13 +10,13 @@ import { RunContext, Servable } from '../lifecycle/servable';
 import { InputSpec } from '../rest-json/predict-request';
 import {
   parseExamplesRequest,
-  parsePredictRequest,
   writeClassifyResponse,
   writeModelMetadataJson,
   writeModelStatusJson,
   writePredictResponse,
   writeRegressResponse,
 } from '../rest-json';
+import { JsonParsePool, SignatureSpecs } from './json-parse-pool';
 import { RestAnswer, RestHandlers } from './rest-server';
 import { RestRoute, UrlVersion } from './rest-routes';
 
@@ -30,7 +30,10 @@ export class RestApiHandlers implements RestHandlers {
     private readonly opts: PredictOptions,
     /** Models the server is configured with (for GET /v1/models). */
     private readonly modelNames: () => readonly string[],
+    /** Where :predict bodies are parsed: large ones off the event loop. */
+    private readonly parser = new JsonParsePool(),
   ) {}
+
 
   async handle(route: RestRoute, body: Buffer, ctx: RunContext, out: { int64AsStrings: boolean }): Promise<RestAnswer> {
     switch (route.kind) {
@@ -81,7 +84,17 @@ export class RestApiHandlers implements RestHandlers {
         if (!signature) throw invalidArgument(`Serving signature name: "${key}" not found in signature def`);
         return signature.inputs;
       };
-      const req = parsePredictRequest(body, lookup);
+      const req = await this.parser.parse(body, lookup, () => {
+        try {
+          lookup(DEFAULT_SIGNATURE); // acquires the version (or throws as the inline lookup would)
+        } catch (err) {
+          if (!held.handle) {
+            const e = toServingError(err);
+            return { error: { code: e.code, message: e.message } };
+          }
+        }
+        return specsOf(held.handle!.servable);
+      });
       const handle = held.handle ?? acquireServable(this.manager, this.spec(route, req.signatureName));
       held.handle = handle;
       const out = await predictOn(handle, { modelSpec: this.spec(route, req.signatureName), inputs: req.inputs, outputFilter: [] }, this.opts, ctx);
@@ -101,4 +114,19 @@ export class RestApiHandlers implements RestHandlers {
     const out = await regress(this.manager, call, this.opts, ctx);
     return { body: writeRegressResponse(out.result), runtimeMicros: out.runtimeMicros };
   }
+}
+
+/** Every signature's input dtypes, for a parse thread (one servable's, computed once). */
+const specsCache = new WeakMap<Servable, SignatureSpecs>();
+function specsOf(servable: Servable): SignatureSpecs {
+  let specs = specsCache.get(servable);
+  if (!specs) {
+    const signatures: Record<string, Record<string, InputSpec>> = {};
+    for (const [name, sig] of servable.signatures) {
+      signatures[name] = Object.fromEntries([...sig.inputs].map(([alias, info]) => [alias, { dtype: info.dtype }]));
+    }
+    specs = { defaultName: DEFAULT_SIGNATURE, signatures };
+    specsCache.set(servable, specs);
+  }
+  return specs;
 }

@@ -8,6 +8,8 @@ import { SHARED_TESTDATA, hasSharedTestdata } from '../helpers/paths';
 import { Reply, request, waitForRest } from '../helpers/http-client';
 import { ServerProcess, freePort, startServer } from '../helpers/server-process';
 import { describeWithSharedTestdata } from '../helpers/shared-testdata';
+import { parsePredictRequest } from '../../src/rest-json/predict-request';
+import { OFF_THREAD_BYTES } from '../../src/rest/json-parse-pool';
 
 /**
  * TF Serving's REST API (--rest_api_port) end to end, against the real server process with a real
@@ -816,4 +818,50 @@ describeWithSharedTestdata("TF Serving's shared test models over REST", () => {
       expect({ status: r.status, body: r.text }).toEqual({ status: 200, body: statusJson([124, 123]) });
     }
   });
+});
+
+describe('large :predict bodies are parsed off the event loop, with the inline path\'s results and errors', () => {
+  const N = 70_000; // two inputs of 70k floats: about 0.45 MB of JSON (under this server's 1 MB limit), well past OFF_THREAD_BYTES
+  const xs = Array.from({ length: N }, (_, i) => i % 1000);
+  const ys = Array.from({ length: N }, (_, i) => (i % 7) * 2);
+  const columnar = (extra = '') => `{${extra}"inputs": {"input_x": [${xs.join(',')}], "input_y": [${ys.join(',')}]}}`;
+  /** What the codec says of `body` when it parses inline, in this process (the reference). */
+  const inlineError = (body: string): string => {
+    try {
+      parsePredictRequest(body, () => new Map([['input_x', { dtype: 1 }], ['input_y', { dtype: 1 }]]));
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+  const errorOf = (r: Reply) => (JSON.parse(r.text) as { error: string }).error;
+
+  test('a 0.45 MB columnar request: every value exact', async () => {
+    expect(Buffer.byteLength(columnar())).toBeGreaterThan(OFF_THREAD_BYTES * 5);
+    const r = await post('/v1/models/add_sub/versions/1:predict', columnar());
+    expect(r.status).toBe(200);
+    const out = JSON.parse(r.text) as { outputs: { result_add: number[]; result_sub: number[] } };
+    expect(out.outputs.result_add).toEqual(xs.map((x, i) => x + ys[i]));
+    expect(out.outputs.result_sub).toEqual(xs.map((x, i) => x - ys[i]));
+  });
+
+  test.each([
+    ['a JSON error near the end', '/v1/models/add_sub:predict', () => columnar().slice(0, -3) + 'x}}', 400],
+    ['a JSON error for a model that does not exist (the parse error comes first, as inline)', '/v1/models/nope:predict', () => columnar().slice(0, -3) + 'x}}', 400],
+  ])('%s', async (_name, url, body, status) => {
+    const r = await post(url, body());
+    expect(r.status).toBe(status);
+    expect(errorOf(r)).toBe(inlineError(body()));
+    expect(errorOf(r)).toMatch(/^JSON Parse error: .* at offset: \d+$/);
+  });
+
+  test.each([
+    ['a model that does not exist', '/v1/models/nope:predict', columnar(), 404, 'Servable not found for request: Latest(nope)'],
+    ['a signature the model does not have', '/v1/models/add_sub:predict', columnar('"signature_name": "nope", '), 400, 'Serving signature name: "nope" not found in signature def'],
+  ])('%s: the error of the inline path', async (_name, url, body, status, message) => {
+    const r = await post(url, body);
+    expect(r.status).toBe(status);
+    expect(errorOf(r)).toBe(message);
+  });
+
 });

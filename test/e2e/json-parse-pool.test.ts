@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO } from '../helpers/paths';
+import type * as PoolModule from '../../src/rest/json-parse-pool';
+import { parsePredictRequest } from '../../src/rest-json/predict-request';
+
+/**
+ * The REST front end's JSON parse threads, compiled as the server runs them (dist/, real worker
+ * threads): a large :predict body costs the calling thread a small fraction of an inline parse, and
+ * gives the same tensors.
+ */
+const { JsonParsePool } = require(path.join(REPO, 'dist/rest/json-parse-pool.js')) as typeof PoolModule;
+
+/** CPU seconds of this process's main thread (its tid is the pid), from /proc. */
+function mainThreadCpu(): number {
+  const stat = fs.readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+const specs = new Map([['x', { dtype: 1 }]]);
+const lookup = () => specs;
+const signatures = { defaultName: 'serving_default', signatures: { serving_default: { x: { dtype: 1 } } } };
+// One 224x224x3 image of floats in [0, 1) with 4 decimals, as a REST client sends it: about 1 MB.
+const image = Array.from({ length: 224 }, (_, i) => Array.from({ length: 224 }, (_, j) => [0, 1, 2].map((c) => ((i * 7 + j * 3 + c) % 10000) / 10000)));
+const body = Buffer.from(JSON.stringify({ instances: [image] }));
+
+test('a 1 MB image parses on a parse thread: same tensor as inline, a fraction of the calling thread\'s CPU', async () => {
+  const pool = new JsonParsePool(2);
+  const inline = parsePredictRequest(body, lookup);
+  const offThread = await pool.parse(Buffer.from(body), lookup, () => signatures); // starts the threads
+  expect(offThread.format).toBe('row');
+  const [a, b] = [inline.inputs.get('x')!, offThread.inputs.get('x')!];
+  expect(b.shape).toEqual([1, 224, 224, 3]);
+  expect(b.dtype).toBe(a.dtype);
+  expect(Buffer.compare(Buffer.from((b as { bytes: Uint8Array }).bytes), Buffer.from((a as { bytes: Uint8Array }).bytes))).toBe(0);
+
+  const runs = 10;
+  let t = mainThreadCpu();
+  for (let i = 0; i < runs; i++) parsePredictRequest(body, lookup);
+  const inlineCpu = mainThreadCpu() - t;
+  t = mainThreadCpu();
+  await Promise.all(Array.from({ length: runs }, () => pool.parse(Buffer.from(body), lookup, () => signatures)));
+  const pooledCpu = mainThreadCpu() - t; // includes the copy Buffer.from makes of each body
+  console.log(`${runs} parses of a ${(body.length / 1e6).toFixed(1)} MB image: calling thread ${inlineCpu.toFixed(2)} s inline, ${pooledCpu.toFixed(2)} s with parse threads`);
+  expect(pooledCpu).toBeLessThan(inlineCpu / 4);
+}, 60000);
+
+test('small bodies parse inline, and parse errors keep the inline wording', async () => {
+  const pool = new JsonParsePool(1);
+  await expect(pool.parse(Buffer.from('{"instances": [1.0, }'), lookup, () => signatures)).rejects.toThrow(/^JSON Parse error: .* at offset: 20$/);
+  const big = Buffer.from(`{"instances": [${'1.0,'.repeat(40000)}]}`);
+  let inlineMessage = '';
+  try {
+    parsePredictRequest(big, lookup);
+  } catch (err) {
+    inlineMessage = (err as Error).message;
+  }
+  expect(inlineMessage).toMatch(/^JSON Parse error: /);
+  await expect(pool.parse(big, lookup, () => signatures)).rejects.toThrow(inlineMessage);
+});
