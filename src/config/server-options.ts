@@ -37,6 +37,8 @@ export interface ServerOptions {
   readonly versionSettleMs: number;
   readonly modelConfigFilePollWaitSeconds: number;
   readonly numLoadThreads: number;
+  /** Loads at once while the initial models load (then numLoadThreads). */
+  readonly numInitialLoadThreads: number;
   readonly waitForModelsAtStartup: boolean;
   readonly enableModelWarmup: boolean;
   /** Set when --enable_batching is on: the parameters file's settings, or TF Serving's defaults. */
@@ -133,6 +135,7 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
     versionSettleMs: Math.max(0, f.version_settle_ms as number),
     modelConfigFilePollWaitSeconds: f.model_config_file_poll_wait_seconds as number,
     numLoadThreads: f.num_load_threads as number,
+    numInitialLoadThreads: f.num_initial_load_threads as number,
     waitForModelsAtStartup: f.wait_for_models_at_startup as boolean,
     enableModelWarmup: f.enable_model_warmup as boolean,
     batching: f.enable_batching
@@ -153,6 +156,9 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
       intraOp: f.tensorflow_intra_op_parallelism as number,
       interOp: f.tensorflow_inter_op_parallelism as number,
       sessionParallelism: f.tensorflow_session_parallelism as number,
+      gpuMemoryFraction: f.per_process_gpu_memory_fraction as number,
+      mixedPrecision: f.mixed_precision as string,
+      // As in TF Serving, the GPU flag turns on XLA JIT for CPU and GPU alike.
       xlaCompilation: (f.xla_cpu_compilation_enabled as boolean) || (f.xla_gpu_compilation_enabled as boolean),
       opLibraries: (f.custom_op_libraries as string).split(',').map((p) => p.trim()).filter((p) => p !== ''),
       loadTfText: f.load_tensorflow_text_ops as boolean,

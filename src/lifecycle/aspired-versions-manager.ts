@@ -15,6 +15,11 @@ export interface AspiredVersionsManagerOptions {
   readonly loadRetryIntervalMs: number;
   /** --num_load_threads (0 = one load at a time, as TF Serving's manager thread). */
   readonly loadConcurrency: number;
+  /**
+   * Loads at once until endInitialLoad(): TF Serving loads the models it starts with on
+   * 4 x cores threads (ServerCore's num_initial_load_threads), then uses --num_load_threads.
+   */
+  readonly initialLoadConcurrency?: number;
 }
 
 interface Wanted {
@@ -22,24 +27,35 @@ interface Wanted {
   readonly fingerprint: string;
 }
 
-/** A small counting semaphore: bounds concurrent loads. */
-class Slots {
-  private free: number;
+/** A small counting semaphore whose size can change: bounds concurrent loads. */
+export class Slots {
+  private size: number;
+  private taken = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(n: number) {
-    this.free = Math.max(1, n);
+    this.size = Math.max(1, n);
   }
   async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
+    if (this.taken < this.size) {
+      this.taken++;
       return;
     }
     await new Promise<void>((r) => this.waiting.push(r));
   }
   release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
+    this.taken--;
+    this.wake();
+  }
+  /** New size; loads already running finish, later ones wait until fewer than `n` run. */
+  resize(n: number): void {
+    this.size = Math.max(1, n);
+    this.wake();
+  }
+  private wake(): void {
+    while (this.taken < this.size && this.waiting.length > 0) {
+      this.taken++;
+      this.waiting.shift()!();
+    }
   }
 }
 
@@ -62,7 +78,12 @@ export class AspiredVersionsManager<T extends Unloadable> {
     private readonly loader: VersionLoader<T>,
     private readonly opts: AspiredVersionsManagerOptions,
   ) {
-    this.slots = new Slots(opts.loadConcurrency);
+    this.slots = new Slots(opts.initialLoadConcurrency ?? opts.loadConcurrency);
+  }
+
+  /** Start-up is over: from now on at most --num_load_threads loads at once. */
+  endInitialLoad(): void {
+    this.slots.resize(this.opts.loadConcurrency);
   }
 
   /** The source's latest word on a model: exactly these versions should serve. */

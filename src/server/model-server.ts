@@ -106,6 +106,7 @@ export class ModelServer {
         maxLoadRetries: opts.maxNumLoadRetries,
         loadRetryIntervalMs: opts.loadRetryIntervalMs,
         loadConcurrency: opts.numLoadThreads,
+        initialLoadConcurrency: opts.numInitialLoadThreads,
       },
     );
     const source = new SourceRouter({ pollWaitSeconds: opts.fileSystemPollWaitSeconds, settleMs: opts.versionSettleMs });
@@ -118,6 +119,8 @@ export class ModelServer {
     const server = new ModelServer(servables, core, source, opts, metrics);
     for (const m of modelConfig.models) servables.addModel(m.name);
     const initial = core.apply(modelConfig, true);
+    const endInitialLoad = () => manager.endInitialLoad();
+    void initial.then(endInitialLoad, endInitialLoad);
     source.start();
     if (opts.waitForModelsAtStartup) {
       try {

@@ -112,7 +112,7 @@ test('a version that cannot load is retried, then start-up fails with TF Serving
   );
 });
 
-test('TF Serving flag syntax: --flag value, bare booleans, and one warning per flag not implemented yet', async () => {
+test('TF Serving flag syntax: --flag value, bare booleans, and one warning, saying why, per flag ignored', async () => {
   const models = ensureTestModels();
   const server = await startServer([
     '--model_name', 'dtypes',
@@ -123,7 +123,7 @@ test('TF Serving flag syntax: --flag value, bare booleans, and one warning per f
   ]);
   try {
     const logs = server.logs();
-    expect(logs).toContain('flag --rest_api_num_threads is accepted for compatibility with TensorFlow Serving but is not implemented yet; it is ignored');
+    expect(logs).toContain('flag --rest_api_num_threads is accepted for compatibility with TensorFlow Serving but is ignored: REST is served on the event loop');
     expect(logs).toContain('gRPC channel argument grpc.bogus_arg is not supported by this server and is ignored');
     expect(logs).toContain('Successfully loaded servable version {name: dtypes version: 1}');
   } finally {

@@ -1,12 +1,13 @@
 import * as os from 'node:os';
 import { loadAddon, MAX_RUN_THREADS, NativeStats, TfRuntimeAddon } from './native-addon';
 import { defaultOpLibraries, loadOpLibraries } from './op-libraries';
-import { SessionConfigFlags, buildSessionConfig } from './session-config';
+import { SessionConfigFlags, buildSessionConfig, mixedPrecisionLoadLog } from './session-config';
+import { log } from '../../log/logger';
 import { TfSession } from './tf-session';
 import { tensorflowError } from './tensorflow-error';
 
 export interface TensorFlowRuntimeOptions extends SessionConfigFlags {
-  /** --xla_cpu_compilation_enabled (or the GPU one): otherwise XLA JIT is off, as in TF Serving. */
+  /** --xla_cpu_compilation_enabled or --xla_gpu_compilation_enabled: otherwise XLA JIT is off, as in TF Serving. */
   readonly xlaCompilation: boolean;
   /** Extra op libraries (.so) to load after TF-Text's. */
   readonly opLibraries: readonly string[];
@@ -25,6 +26,8 @@ export class TensorFlowRuntime {
     private readonly addon: TfRuntimeAddon,
     private readonly sessionConfig: Uint8Array,
     readonly runThreads: number,
+    /** Logged at each SavedModel load, as TF Serving logs its --mixed_precision at each. */
+    private readonly loadLog: ReturnType<typeof mixedPrecisionLoadLog>,
   ) {}
 
   /**
@@ -45,7 +48,7 @@ export class TensorFlowRuntime {
     loadOpLibraries(addon, [...(o.loadTfText ? defaultOpLibraries() : []), ...o.opLibraries]);
     const runThreads = TensorFlowRuntime.runThreadsFor(o);
     addon.configureRuns(runThreads);
-    TensorFlowRuntime.instance = new TensorFlowRuntime(addon, sessionConfig, runThreads);
+    TensorFlowRuntime.instance = new TensorFlowRuntime(addon, sessionConfig, runThreads, mixedPrecisionLoadLog(o.mixedPrecision));
     return TensorFlowRuntime.instance;
   }
 
@@ -53,7 +56,17 @@ export class TensorFlowRuntime {
   static default(): TensorFlowRuntime {
     return (
       TensorFlowRuntime.instance ??
-      TensorFlowRuntime.start({ configFile: '', intraOp: 0, interOp: 0, sessionParallelism: 0, xlaCompilation: false, opLibraries: [], loadTfText: true })
+      TensorFlowRuntime.start({
+        configFile: '',
+        intraOp: 0,
+        interOp: 0,
+        sessionParallelism: 0,
+        gpuMemoryFraction: 0,
+        mixedPrecision: '',
+        xlaCompilation: false,
+        opLibraries: [],
+        loadTfText: true,
+      })
     );
   }
 
@@ -66,6 +79,7 @@ export class TensorFlowRuntime {
    * (it holds the whole graph, constants included: read what is needed and drop it).
    */
   async loadSavedModel(dir: string, tags: readonly string[], opts: { metaGraphDef?: boolean } = {}): Promise<{ session: TfSession; metaGraphDef?: Uint8Array }> {
+    if (this.loadLog) log[this.loadLog.level](this.loadLog.message);
     try {
       const { session, metaGraphDef } = await this.addon.loadSavedModel(dir, [...tags], this.sessionConfig, opts.metaGraphDef === true);
       return { session: new TfSession(this.addon, session), metaGraphDef };

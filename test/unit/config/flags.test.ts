@@ -71,7 +71,7 @@ describe('every TF Serving flag, with its type and default', () => {
   ];
 
   // Flags of ours that TF Serving lacks; every other flag is one of TF Serving's 48.
-  const OURS = ['custom_op_libraries', 'load_tensorflow_text_ops', 'drain_timeout_seconds', 'grpc_bind_address', 'rest_api_bind_address', 'rest_api_max_request_bytes', 'rest_api_ssl_config_file', 'version_settle_ms', 'wait_for_models_at_startup'];
+  const OURS = ['custom_op_libraries', 'load_tensorflow_text_ops', 'drain_timeout_seconds', 'grpc_bind_address', 'rest_api_bind_address', 'rest_api_max_request_bytes', 'rest_api_ssl_config_file', 'num_initial_load_threads', 'version_settle_ms', 'wait_for_models_at_startup'];
 
   it("FLAGS lists exactly TF Serving's 48 flags plus ours", () => {
     expect(FLAGS.map((f) => f.name).sort()).toEqual([...table.map(([n]) => n), ...OURS].sort());
@@ -181,24 +181,38 @@ describe('parseFlags: errors', () => {
 });
 
 describe('unimplementedFlagWarnings', () => {
-  const warning = (n: string): string =>
-    `flag --${n} is accepted for compatibility with TensorFlow Serving but is not implemented yet; it is ignored`;
+  const note = (n: string): string => FLAGS.find((f) => f.name === n)!.note!;
+  const warning = (n: string): string => `flag --${n} is accepted for compatibility with TensorFlow Serving but is ignored: ${note(n)}`;
 
   it.each<[string, string[], string[]]>([
     ['no flags', [], []],
     ['implemented flags only', ['--port=1', '--model_name=m', '--model_base_path=/m', '--saved_model_tags=serve'], []],
-    ['one unimplemented flag', ['--xla_gpu_compilation_enabled'], [warning('xla_gpu_compilation_enabled')]],
+    ['one ignored flag', ['--grpc_max_threads=8'], [warning('grpc_max_threads')]],
     ['the TFLite flags act', ['--prefer_tflite_model', '--num_tflite_pools=3', '--num_tflite_interpreters_per_pool=2'], []],
+    // TF Serving's semantics: session ConfigProto fields, and XLA JIT on for CPU and GPU alike.
+    ['--per_process_gpu_memory_fraction, --mixed_precision and --xla_gpu_compilation_enabled act', ['--per_process_gpu_memory_fraction=0.5', '--mixed_precision=bfloat16', '--xla_gpu_compilation_enabled'], []],
+    // TF Serving warns about it at each load instead (tested in session-config.test.ts).
+    ['--mixed_precision with a value TF Serving does not support is not a flag warning', ['--mixed_precision=float16'], []],
     [
-      'only the unimplemented ones, in command-line order',
-      ['--port=9', '--xla_gpu_compilation_enabled=false', '--model_name=m', '--per_process_gpu_memory_fraction=0.5'],
-      [warning('xla_gpu_compilation_enabled'), warning('per_process_gpu_memory_fraction')],
+      'only the ignored ones, in command-line order',
+      ['--port=9', '--skip_initialize_tpu', '--model_name=m', '--num_unload_threads=2'],
+      [warning('skip_initialize_tpu'), warning('num_unload_threads')],
     ],
     ['a repeated flag warns once', ['--rest_api_num_threads=1', '--rest_api_num_threads=2'], [warning('rest_api_num_threads')]],
-    ['a flag given with its default value still warns', ['--mixed_precision='], [warning('mixed_precision')]],
+    ['a flag given with its default value still warns', ['--platform_config_file='], [warning('platform_config_file')]],
+    ['--remove_unused_fields_from_bundle_metagraph (true) acts', ['--remove_unused_fields_from_bundle_metagraph'], []],
+    [
+      '--remove_unused_fields_from_bundle_metagraph=false is ignored',
+      ['--remove_unused_fields_from_bundle_metagraph=false'],
+      [`flag --remove_unused_fields_from_bundle_metagraph=false is accepted for compatibility with TensorFlow Serving but is ignored: ${note('remove_unused_fields_from_bundle_metagraph')}`],
+    ],
     ['--help is not a flag', ['--help'], []],
   ])('%s', (_name, argv, expected) => {
     expect(unimplementedFlagWarnings(parseFlags(argv))).toEqual(expected);
+  });
+
+  it('every flag that is ignored, or ignores a value, says why', () => {
+    for (const f of FLAGS) if (!f.implemented || f.ignoredValue !== undefined) expect([f.name, f.note ?? '']).toEqual([f.name, expect.stringMatching(/\w/)]);
   });
 });
 

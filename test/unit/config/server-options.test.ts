@@ -120,6 +120,21 @@ describe('serverOptionsFromFlags: built options', () => {
     expect(o.allowVersionLabelsForUnavailableModels).toBe(true);
   });
 
+  it.each<[string, string[], Record<string, unknown>]>([
+    ['defaults', [], { configFile: '', intraOp: 0, interOp: 0, sessionParallelism: 0, gpuMemoryFraction: 0, mixedPrecision: '', xlaCompilation: false }],
+    [
+      'session flags',
+      ['--tensorflow_session_config_file=/s.pbtxt', '--tensorflow_session_parallelism=3', '--per_process_gpu_memory_fraction=0.4', '--mixed_precision=bfloat16'],
+      { configFile: '/s.pbtxt', sessionParallelism: 3, gpuMemoryFraction: 0.4, mixedPrecision: 'bfloat16', xlaCompilation: false },
+    ],
+    ['an unsupported --mixed_precision is passed on (TF Serving warns at each load)', ['--mixed_precision=float16'], { mixedPrecision: 'float16' }],
+    ['--xla_cpu_compilation_enabled turns XLA JIT on', ['--xla_cpu_compilation_enabled'], { xlaCompilation: true }],
+    // main.cc: DisableXlaCompilation() only when neither flag is set.
+    ['--xla_gpu_compilation_enabled turns XLA JIT on too, as in TF Serving', ['--xla_gpu_compilation_enabled'], { xlaCompilation: true }],
+  ])('TensorFlow runtime options: %s', (_name, argv, expected) => {
+    expect(options(['--model_base_path=/m', ...argv]).tensorflow).toMatchObject(expected);
+  });
+
   it('a negative retry interval means no wait', () => {
     expect(options(['--model_base_path=/m', '--load_retry_interval_micros=-5']).loadRetryIntervalMs).toBe(0);
   });

@@ -134,3 +134,47 @@ test('waitUntilSettled reports, in TF Serving words, the failures of a model lef
   manager.setAspired('m', [{ version: 3, dir: '/m/3', fingerprint: 'x' }]);
   expect(await manager.waitUntilSettled(['m'])).toEqual(['{name: m version: 3} due to error: Read less bytes than requested']);
 });
+
+test('the models a server starts with load side by side (4 x cores in TF Serving); after start-up, --num_load_threads bounds loads', async () => {
+  const servables = new ServableManager<FakeServable>();
+  let running = 0;
+  let most = 0;
+  const gates: Array<() => void> = [];
+  const manager = new AspiredVersionsManager<FakeServable>(
+    servables,
+    async ({ version }) => {
+      most = Math.max(most, ++running);
+      await new Promise<void>((r) => gates.push(r));
+      running--;
+      return new FakeServable(version, []);
+    },
+    { maxLoadRetries: 0, loadRetryIntervalMs: 0, loadConcurrency: 0, initialLoadConcurrency: 8 },
+  );
+  const models = Array.from({ length: 12 }, (_, i) => `m${i}`);
+  for (const m of models) manager.setAspired(m, [{ version: 1, dir: `/${m}/1`, fingerprint: 'x' }]);
+  const settled = manager.waitUntilSettled(models);
+  const drain = async (want: number) => {
+    while (gates.length < want) await settle();
+  };
+  await drain(8);
+  expect(running).toBe(8); // 8 at once, the other 4 wait
+  gates.splice(0).forEach((open) => open());
+  await drain(4);
+  gates.splice(0).forEach((open) => open());
+  expect(await settled).toEqual([]);
+  expect(most).toBe(8);
+
+  // After start-up: one load at a time (--num_load_threads=0), as TF Serving's manager thread.
+  manager.endInitialLoad();
+  most = 0;
+  const later = ['n0', 'n1', 'n2'];
+  for (const m of later) manager.setAspired(m, [{ version: 1, dir: `/${m}/1`, fingerprint: 'x' }]);
+  const laterSettled = manager.waitUntilSettled(later);
+  for (let i = 0; i < 3; i++) {
+    await drain(1);
+    expect(running).toBe(1);
+    gates.shift()!();
+  }
+  expect(await laterSettled).toEqual([]);
+  expect(most).toBe(1);
+});

@@ -1,7 +1,7 @@
 import { MAX_RUN_THREADS } from '../../../src/runtime/tensorflow/native-addon';
 import { TensorFlowRuntime } from '../../../src/runtime/tensorflow/tensorflow-runtime';
 
-const flags = { configFile: '', intraOp: 0, interOp: 0, sessionParallelism: 0 };
+const flags = { configFile: '', intraOp: 0, interOp: 0, sessionParallelism: 0, gpuMemoryFraction: 0, mixedPrecision: '' };
 
 describe('TensorFlowRuntime.runThreadsFor', () => {
   test.each([

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Models for test/e2e/session-flags.test.ts, and TensorFlow's own answers for them.
+
+  matmul/1   x: float[None, 2] -> y = x @ [[1], [1]] (TF1 graph): a MatMul, which TensorFlow's oneDNN
+             bfloat16 auto mixed precision rewrite computes in bfloat16 where the CPU supports it
+  xla_jit/1  x: float[None] -> y = 2 * x + 1 in a tf.function(jit_compile=True): runs only where XLA
+             JIT is allowed
+
+Usage: export_session_flag_models.py OUT_DIR X_JSON
+Prints {"fp32": y, "bf16": y}: matmul's y for X computed by TensorFlow in a session without and with
+graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = ON (equal on a CPU where the
+rewrite does not apply).
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2  # noqa: E402
+
+
+def export_matmul(path):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 2], name="x")
+        y = tf.identity(tf.matmul(x, tf.constant([[1.0], [1.0]])), name="y")
+        with tf.compat.v1.Session(graph=g) as s:
+            tf.compat.v1.saved_model.simple_save(s, path, {"x": x}, {"y": y})
+
+
+def export_xla_jit(path):
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")], jit_compile=True)
+        def serving_default(self, x):
+            return {"y": 2.0 * x + 1.0}
+
+    m = M()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
+
+
+def matmul_answer(path, x, bfloat16):
+    config = config_pb2.ConfigProto()
+    if bfloat16:
+        config.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = rewriter_config_pb2.RewriterConfig.ON
+    with tf.compat.v1.Session(graph=tf.Graph(), config=config) as s:
+        tf.compat.v1.saved_model.loader.load(s, ["serve"], path)
+        return s.run("y:0", {"x:0": np.array(x, np.float32)}).reshape(-1).tolist()
+
+
+def main():
+    out, x = sys.argv[1], json.loads(sys.argv[2])
+    matmul = os.path.join(out, "matmul", "1")
+    export_matmul(matmul)
+    export_xla_jit(os.path.join(out, "xla_jit", "1"))
+    json.dump({"fp32": matmul_answer(matmul, x, False), "bf16": matmul_answer(matmul, x, True)}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
