@@ -5,14 +5,6 @@ import { Tensor } from '../tensor/tensor';
 import { compatibilityKey, joinRows, mergeInputs, paddedSize, splitOutputs, splitSizes, taskSize } from './batch-merge';
 import { BatchQueue, BatchScheduler, BatchTask } from './batch-scheduler';
 
-/**
- * A servable whose runs go through batching queues: concurrent requests for the same version, the
- * same feeds and fetches, and the same inner shapes are joined into one TensorFlow run and split back.
- *
- * Unlike TF Serving, requests of different inner shapes go to different queues instead of failing
- * each other's batch, and requests that cannot be batched (no inputs, scalars) run on their own
- * instead of being refused.
- */
 /** A signal that fires once every task's own signal has fired (never, if some task has none). */
 function allAborted(tasks: readonly BatchTask[]): AbortSignal | undefined {
   const signals = tasks.map((t) => t.ctx?.signal);
@@ -26,6 +18,14 @@ function allAborted(tasks: readonly BatchTask[]): AbortSignal | undefined {
   return controller.signal;
 }
 
+/**
+ * A servable whose runs go through batching queues: concurrent requests for the same version, the
+ * same feeds and fetches, and the same inner shapes are joined into one TensorFlow run and split back.
+ *
+ * Unlike TF Serving, requests of different inner shapes go to different queues instead of failing
+ * each other's batch, and requests that cannot be batched (no inputs, scalars) run on their own
+ * instead of being refused.
+ */
 export class BatchingServable implements Servable {
   private readonly queues = new Map<string, BatchQueue>();
 

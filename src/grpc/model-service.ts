@@ -9,7 +9,7 @@ import { ServableManager } from '../lifecycle/manager';
 import { Servable } from '../lifecycle/servable';
 import { VersionState, VersionStatus } from '../lifecycle/servable-state';
 import { toGrpcStatus } from './grpc-status';
-import { modelSpecFromMessage } from './model-spec-codec';
+import { modelSpecFromMessage } from '../apis/model-spec-codec';
 import { protoType } from '../proto/root';
 import { serviceDefinition, unary } from './service-definition';
 

@@ -12,10 +12,10 @@ import { protoType } from '../proto/root';
 import { toGrpcStatus } from './grpc-status';
 import { metered } from './metered';
 import { recordExamples } from '../metrics/request-recorder';
-import { encodeClassificationResponse, encodeMultiInferenceResponse, encodeRegressionResponse } from './inference-codec';
-import { decodeClassificationRequest, decodeMultiInferenceRequest, decodeRegressionRequest } from './input-codec';
-import { modelSpecFromMessage, writeModelSpec } from './model-spec-codec';
-import { decodePredictRequest, encodePredictResponse } from './predict-codec';
+import { encodeClassificationResponse, encodeMultiInferenceResponse, encodeRegressionResponse } from '../apis/inference-codec';
+import { decodeClassificationRequest, decodeMultiInferenceRequest, decodeRegressionRequest } from '../apis/input-codec';
+import { modelSpecFromMessage, writeModelSpec } from '../apis/model-spec-codec';
+import { decodePredictRequest, encodePredictResponse } from '../apis/predict-codec';
 import { MethodCodec, runContext, serviceDefinition, unary } from './service-definition';
 
 export interface PredictionServiceOptions extends PredictOptions {

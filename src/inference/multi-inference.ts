@@ -13,7 +13,7 @@ import {
 } from './classify';
 import { ExampleInput, serializedExamplesTensor } from './example-input';
 import { DEFAULT_SIGNATURE, ModelSpecInput, ResolvedModelSpec, acquireServable } from './model-spec';
-import { runError } from './predict';
+import { runError } from './timed-run';
 import { REGRESS_METHOD, RegressionResult, postProcessRegression, preProcessRegression } from './regress';
 
 /**

@@ -1,5 +1,4 @@
-import { ServingError, failedPrecondition, internal, invalidArgument } from '../errors/serving-error';
-import { Code } from '../errors/status-code';
+import { failedPrecondition, internal, invalidArgument } from '../errors/serving-error';
 import { ServableHandle, ServableManager } from '../lifecycle/manager';
 import { RunContext, Servable, Signature } from '../lifecycle/servable';
 import { MAX_DIMS, RawTensorProto, TensorProtoError, tensorFromRaw } from '../tensor/tensor-proto-decode';
@@ -116,13 +115,6 @@ export function prepareRun(signature: Signature, input: PredictInput, opts: Pred
     }
   });
   return { feedNames, feeds, fetchNames, aliases };
-}
-
-/** Turns a TensorFlow run failure into the status TF Serving would return for it. */
-export function runError(err: unknown): ServingError {
-  // The runtimes report TensorFlow's own code and message as a ServingError; anything else is ours.
-  if (err instanceof ServingError) return err;
-  return new ServingError(Code.INTERNAL, err instanceof Error ? err.message : String(err));
 }
 
 export async function predict(

@@ -1,6 +1,7 @@
 import { RunContext, Servable } from '../lifecycle/servable';
 import { Tensor } from '../tensor/tensor';
-import { runError } from './predict';
+import { Code } from '../errors/status-code';
+import { ServingError } from '../errors/serving-error';
 
 /** A servable run, its failure in TF Serving's terms, and its duration for runtime_latency. */
 export async function timedRun(
@@ -17,4 +18,11 @@ export async function timedRun(
   } catch (err) {
     throw runError(err);
   }
+}
+
+/** Turns a TensorFlow run failure into the status TF Serving would return for it. */
+export function runError(err: unknown): ServingError {
+  // The runtimes report TensorFlow's own code and message as a ServingError; anything else is ours.
+  if (err instanceof ServingError) return err;
+  return new ServingError(Code.INTERNAL, err instanceof Error ? err.message : String(err));
 }

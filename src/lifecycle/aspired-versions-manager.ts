@@ -5,7 +5,7 @@ import { VersionView, availabilityPreservingActions } from './availability-polic
 import { ServableManager, Unloadable } from './manager';
 import { withRetries } from './retry';
 import { ServableId, VersionState, servableIdString } from './servable-state';
-import { AspiredVersion } from '../sources/source';
+import { AspiredVersion } from './source';
 
 /** Loads one version from its folder; throws with TensorFlow's message when the folder is broken. */
 export type VersionLoader<T> = (id: ServableId, dir: string) => Promise<T>;

@@ -46,11 +46,6 @@ interface ModelEntry<T> {
   labels: Map<string, number>;
 }
 
-/**
- * Owns every loaded version of every model, hands out reference-counted handles, and publishes each
- * state change as a `state` event (model status, metrics and logs listen; the manager knows none of them).
- * Which versions should be loaded is decided elsewhere (the version policy); this class carries it out.
- */
 export interface ServableManagerOptions {
   /**
    * Answer UNAVAILABLE, not NOT_FOUND, for a configured model that has never had a version serving
@@ -59,6 +54,11 @@ export interface ServableManagerOptions {
   readonly unavailableUntilFirstLoad?: boolean;
 }
 
+/**
+ * Owns every loaded version of every model, hands out reference-counted handles, and publishes each
+ * state change as a `state` event (model status, metrics and logs listen; the manager knows none of them).
+ * Which versions should be loaded is decided elsewhere (the version policy); this class carries it out.
+ */
 export class ServableManager<T extends Unloadable> extends EventEmitter {
   private readonly models = new Map<string, ModelEntry<T>>();
   /** Models that have had at least one version serving. */

@@ -1,8 +1,9 @@
 import { Tensor } from '../tensor/tensor';
 
 /**
- * The contract between the lifecycle, the inference APIs and a backend: a loaded model version that
- * describes its signatures and runs graph tensors. Backends implement it; nothing above them knows how.
+ * The contract between the lifecycle, the inference APIs and a loader's servable: a loaded model version
+ * that describes its signatures and runs graph tensors. Each platform's loader (loaders/saved-model,
+ * loaders/tflite) implements it; nothing above them knows how.
  */
 
 export interface TensorInfo {

@@ -57,7 +57,7 @@ export class JsonParsePool {
   /** Set when parse threads cannot run here (no compiled worker, under ts-jest): all parses inline. */
   private disabled = false;
 
-  /** Parse threads are unref'd: they never keep the process alive, and die with it. */
+  /** Idle parse threads are unref'd: they never keep the process alive, and die with it. */
   constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
 
   /**
@@ -73,7 +73,9 @@ export class JsonParsePool {
     const job: ParseJob = { id, body, specs: specsFor() };
     return new Promise<JsonPredictRequest>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.jobs.get(worker)!.add(id);
+      const held = this.jobs.get(worker)!;
+      if (held.size === 0) worker.ref(); // a parse in flight keeps the process alive, an idle thread never
+      held.add(id);
       worker.postMessage(job, owned ? [body.buffer as ArrayBuffer] : []);
     });
   }
@@ -95,9 +97,10 @@ export class JsonParsePool {
       return undefined;
     }
     const w = new Worker(WORKER_FILE, { name: 'frontend-json' });
-    w.unref();
     w.on('message', (reply: ParseReply) => {
-      this.jobs.get(w)?.delete(reply.id);
+      const held = this.jobs.get(w);
+      held?.delete(reply.id);
+      if (held?.size === 0) w.unref();
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
@@ -110,6 +113,8 @@ export class JsonParsePool {
       this.forget(w, err.message);
     });
     w.on('exit', () => this.forget(w, 'REST JSON parse thread exited'));
+    // After the listeners, which ref it: an idle parse thread never keeps the process alive.
+    w.unref();
     this.workers.push(w);
     this.jobs.set(w, new Set());
     return w;

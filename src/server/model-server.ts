@@ -11,7 +11,7 @@ import { Servable } from '../lifecycle/servable';
 import { VersionState, servableIdString } from '../lifecycle/servable-state';
 import { readObjectStoreText } from '../sources/object-store-file';
 import { SourceRouter } from '../sources/source-router';
-import { ModelSource } from '../sources/source';
+import { ModelSource } from '../lifecycle/source';
 import { LoaderRegistry } from '../loaders/loader-registry';
 import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
 import { TensorFlowPlatformLoader } from '../loaders/tensorflow-platform-loader';
@@ -30,12 +30,6 @@ import { observeBatching, observeVersions } from './observe-metrics';
 import { InFlight } from './in-flight';
 import { ServerCore } from './server-core';
 
-/**
- * The composition root: source → aspired-versions manager → servable manager, the TensorFlow
- * loader, the config poller and the gRPC front end. As in TF Serving, the ports open only once every
- * configured model has a version serving (or has failed, which stops start-up) — unless
- * --wait_for_models_at_startup=false, which opens them at once.
- */
 /** After the last answer, how long connections get to deliver it before they are closed. */
 const FLUSH_GRACE_MS = 1000;
 /** After a drain timeout, how long unloading may wait for runs that were cut off. */
@@ -46,6 +40,12 @@ async function readModelConfigFile(file: string): Promise<ModelServerConfigOptio
   return isUri(file) ? modelServerConfigFromFileText(await readObjectStoreText(file), file) : readModelServerConfigFile(file);
 }
 
+/**
+ * The composition root: source → aspired-versions manager → servable manager, the TensorFlow
+ * loader, the config poller and the gRPC and REST front ends. As in TF Serving, the ports open only once every
+ * configured model has a version serving (or has failed, which stops start-up) — unless
+ * --wait_for_models_at_startup=false, which opens them at once.
+ */
 export class ModelServer {
   private configPoll: NodeJS.Timeout | undefined;
   private grpcServer: grpc.Server | undefined;

@@ -3,7 +3,7 @@ import { ServingError } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
 import { AspiredVersionsManager } from '../lifecycle/aspired-versions-manager';
 import { Servable } from '../lifecycle/servable';
-import { ModelSource } from '../sources/source';
+import { ModelSource } from '../lifecycle/source';
 import { log } from '../log/logger';
 
 export interface ServerCoreOptions {

@@ -4,7 +4,7 @@ import { log } from '../log/logger';
 import { FolderSnapshot, isSettled, snapshotFolder } from './folder-snapshot';
 import { scanVersionDirs } from './version-dirs';
 import { aspiredVersions } from '../lifecycle/version-policy';
-import { AspiredVersion, ModelSource, SourceModel } from './source';
+import { AspiredVersion, ModelSource, SourceModel } from '../lifecycle/source';
 
 export interface FileSystemSourceOptions {
   /**

@@ -5,7 +5,7 @@ import { log } from '../log/logger';
 import { VersionCache } from './object-store-cache';
 import { ObjectStoreClient, objectStoreClient } from './object-store-client';
 import { ObjectStoreScheme, ObjectStoreUri, folderPrefix, parseObjectStoreUri } from './object-store-uri';
-import { AspiredVersion, ModelSource, SourceModel } from './source';
+import { AspiredVersion, ModelSource, SourceModel } from '../lifecycle/source';
 import { SeenVersion, VersionObjects, groupVersions, isVersionComplete } from './version-objects';
 
 /** How long stop() waits for looks in progress before removing the cache. */

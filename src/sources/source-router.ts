@@ -5,7 +5,7 @@ import { log } from '../log/logger';
 import { FileSystemSource } from './filesystem-source';
 import { ObjectStoreSource } from './object-store-source';
 import { isObjectStoreUri } from './object-store-uri';
-import { ModelSource, SourceModel } from './source';
+import { ModelSource, SourceModel } from '../lifecycle/source';
 
 export interface SourceRouterOptions {
   readonly pollWaitSeconds: number;

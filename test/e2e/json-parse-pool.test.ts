@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO } from '../helpers/paths';
@@ -60,4 +61,16 @@ test('small bodies parse inline, and parse errors keep the inline wording', asyn
   }
   expect(inlineMessage).toMatch(/^JSON Parse error: /);
   await expect(pool.parse(big, lookup, () => signatures)).rejects.toThrow(inlineMessage);
+});
+
+test('a parse in flight keeps the process alive; idle parse threads never do', () => {
+  // A process with nothing but a parse to wait for: it must print the result, then exit by itself.
+  const script = `
+const { JsonParsePool } = require(${JSON.stringify(path.join(REPO, 'dist/rest/json-parse-pool.js'))});
+const pool = new JsonParsePool(1);
+const body = Buffer.from(JSON.stringify({ instances: Array.from({ length: 30000 }, (_, i) => i) }));
+const specs = { defaultName: 'serving_default', signatures: { serving_default: { x: { dtype: 1 } } } };
+pool.parse(body, () => new Map([['x', { dtype: 1 }]]), () => specs).then((r) => console.log(JSON.stringify(r.inputs.get('x').shape)));`;
+  const out = execFileSync(process.execPath, ['-e', script], { timeout: 20000 }).toString();
+  expect(out).toBe('[30000]\n');
 });

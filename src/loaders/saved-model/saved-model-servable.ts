@@ -46,7 +46,7 @@ export class SavedModelServable implements Servable {
   run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
     const refused = runRefusal(this.exportDir, this.unloaded, ctx);
     if (refused) return Promise.reject(refused);
-    return this.session.run(feeds, feedNames, fetchNames, runControl(ctx));
+    return this.session.run(feedNames, feeds, fetchNames, runControl(ctx));
   }
 
   async unload(): Promise<void> {

@@ -20,7 +20,7 @@ export class TfSession {
     private readonly session: NativeSession,
   ) {}
 
-  async run(feeds: readonly Tensor[], feedNames: string[], fetchNames: string[], control?: RunControl): Promise<Tensor[]> {
+  async run(feedNames: string[], feeds: readonly Tensor[], fetchNames: string[], control?: RunControl): Promise<Tensor[]> {
     let outs: NativeOutput[];
     try {
       outs = await this.addon.run(this.session, feeds.map(toFeed), feedNames, fetchNames, control);

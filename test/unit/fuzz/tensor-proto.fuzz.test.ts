@@ -1,7 +1,7 @@
 /**
  * Property-based tests of the gRPC tensor path: TensorProto wire decoding (decodeRawTensorProto +
  * tensorFromRaw, src/tensor/tensor-proto-decode.ts) and the whole PredictRequest decoder
- * (decodePredictRequest, src/grpc/predict-codec.ts), on random bytes, on mutations of valid messages
+ * (decodePredictRequest, src/apis/predict-codec.ts), on random bytes, on mutations of valid messages
  * and on structurally valid but adversarial TensorProtos (any dtype number, negative / huge / too many
  * dims, tensor_content of the wrong length, typed values in every field, wire-type mismatches).
  *
@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { Reader, Writer } from 'protobufjs';
-import { decodePredictRequest } from '../../../src/grpc/predict-codec';
+import { decodePredictRequest } from '../../../src/apis/predict-codec';
 import { protoType } from '../../../src/proto/root';
 import { DataType, dtypeSize, isSupportedDType } from '../../../src/tensor/dtype';
 import { Tensor, isStringTensor } from '../../../src/tensor/tensor';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileSystemSource } from '../../../src/sources/filesystem-source';
-import { AspiredVersion } from '../../../src/sources/source';
+import { AspiredVersion } from '../../../src/lifecycle/source';
 
 /**
  * --file_system_poll_wait_seconds: 0 looks once (TF Serving: "polled exactly once") and never sees a

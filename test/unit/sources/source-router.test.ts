@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ServingError } from '../../../src/errors/serving-error';
 import { Code } from '../../../src/errors/status-code';
-import { AspiredVersion } from '../../../src/sources/source';
+import { AspiredVersion } from '../../../src/lifecycle/source';
 import { SourceRouter } from '../../../src/sources/source-router';
 
 describe('SourceRouter', () => {

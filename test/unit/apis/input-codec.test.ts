@@ -1,5 +1,5 @@
 import { Writer } from 'protobufjs';
-import { decodeClassificationRequest, decodeMultiInferenceRequest } from '../../../src/grpc/input-codec';
+import { decodeClassificationRequest, decodeMultiInferenceRequest } from '../../../src/apis/input-codec';
 import { serializedExamplesTensor } from '../../../src/inference/example-input';
 import { protoType } from '../../../src/proto/root';
 import { ServingError } from '../../../src/errors/serving-error';
