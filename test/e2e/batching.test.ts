@@ -6,6 +6,7 @@ import { ensureTestModels } from '../helpers/fixtures';
 import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 
 /** Server-side batching (--enable_batching, --batching_parameters_file) on the real server. */
 
@@ -26,7 +27,7 @@ async function serve(params: string, models_: Array<[string, string]>, body: (c:
   const file = path.join(tmp, `batching-${Math.random().toString(36).slice(2)}.txt`);
   fs.writeFileSync(file, params);
   const config = path.join(tmp, `models-${Math.random().toString(36).slice(2)}.config`);
-  fs.writeFileSync(config, `model_config_list {\n${models_.map(([n, p]) => `config { name: "${n}" base_path: "${p}" model_platform: "tensorflow" }`).join('\n')}\n}`);
+  writeModelConfig(config, models_);
   const args = [`--model_config_file=${config}`, ...(batching ? ['--enable_batching', `--batching_parameters_file=${file}`] : [])];
   const server = await startServer(args);
   const client = new TestClient(server.target);
@@ -146,12 +147,7 @@ test('--enable_per_model_batching_parameters: a version batches with its own bat
   fs.cpSync(path.join(tmp, 'counter'), none, { recursive: true });
   fs.writeFileSync(path.join(own, '1', 'batching_params.pbtxt'), 'max_batch_size { value: 2 }\n');
   const config = path.join(tmp, 'per-model.config');
-  fs.writeFileSync(
-    config,
-    `model_config_list {\n` +
-      `  config { name: "own" base_path: "${own}" model_platform: "tensorflow" }\n` +
-      `  config { name: "none" base_path: "${none}" model_platform: "tensorflow" }\n}\n`,
-  );
+  writeModelConfig(config, [['own', own], ['none', none]]);
   // The global file would allow 3 rows; per-model parameters replace it (only its thread pool is kept).
   const global = path.join(tmp, 'global-batching.txt');
   fs.writeFileSync(global, 'max_batch_size { value: 100 } num_batch_threads { value: 1 }\n');

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ensureTestModels } from '../helpers/fixtures';
 import { CallError, TestClient, floatTensor } from '../helpers/grpc-client';
 import { ServerProcess, startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 
 /**
  * Bad requests get TF Serving's status codes and wording, never crash the server, and never affect
@@ -18,12 +19,10 @@ let tmp: string;
 beforeAll(async () => {
   const models = ensureTestModels();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfs-errors-'));
-  const config = `model_config_list {
-    config { name: "dtypes" base_path: "${path.join(models, 'dtypes')}" model_platform: "tensorflow" }
-    config { name: "add_sub" base_path: "${path.join(models, 'add_sub')}" model_platform: "tensorflow"
-             version_labels { key: "stable" value: 2 } }
-  }`;
-  fs.writeFileSync(path.join(tmp, 'models.config'), config);
+  writeModelConfig(path.join(tmp, 'models.config'), [
+    ['dtypes', path.join(models, 'dtypes')],
+    ['add_sub', path.join(models, 'add_sub'), 'version_labels { key: "stable" value: 2 }'],
+  ]);
   server = await startServer([`--model_config_file=${path.join(tmp, 'models.config')}`]);
   client = new TestClient(server.target);
 });

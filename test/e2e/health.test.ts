@@ -7,6 +7,7 @@ import { MODELS_DIR, ensureTestModels, modelDir } from '../helpers/fixtures';
 import { copyByRename, waitFor } from '../helpers/model-folders';
 import { request } from '../helpers/http-client';
 import { ServerProcess, freePort, startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 
 /**
  * Readiness and liveness (/readyz, /healthz on the REST port) and grpc.health.v1.Health
@@ -50,13 +51,7 @@ beforeAll(async () => {
   base = path.join(tmp, 'add_sub');
   fs.mkdirSync(base);
   const config = path.join(tmp, 'models.config');
-  fs.writeFileSync(
-    config,
-    `model_config_list {\n` +
-      `  config { name: "add_sub" base_path: "${base}" model_platform: "tensorflow" }\n` +
-      `  config { name: "dtypes" base_path: "${path.join(MODELS_DIR, 'dtypes')}" model_platform: "tensorflow" }\n` +
-      `}\n`,
-  );
+  writeModelConfig(config, [['add_sub', base], ['dtypes', path.join(MODELS_DIR, 'dtypes')]]);
   restPort = await freePort();
   server = await startServer([
     `--model_config_file=${config}`,

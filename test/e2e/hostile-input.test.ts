@@ -10,6 +10,7 @@ import { Writer } from 'protobufjs';
 import { ensureTestModels } from '../helpers/fixtures';
 import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { ServerProcess, freePort, startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 import { LEN, ProtoSpec, VARINT, materialize, specArb, tag, writeSpec } from '../unit/fuzz/tensor-proto-arbitrary';
 
 /**
@@ -55,14 +56,10 @@ beforeAll(async () => {
   modelsDir = ensureTestModels();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfs-hostile-'));
   const config = path.join(tmp, 'models.config');
-  fs.writeFileSync(
-    config,
-    `model_config_list {
-      config { name: "dtypes" base_path: "${path.join(modelsDir, 'dtypes')}" model_platform: "tensorflow" }
-      config { name: "add_sub" base_path: "${path.join(modelsDir, 'add_sub')}" model_platform: "tensorflow"
-               version_labels { key: "stable" value: 2 } }
-    }`,
-  );
+  writeModelConfig(config, [
+    ['dtypes', path.join(modelsDir, 'dtypes')],
+    ['add_sub', path.join(modelsDir, 'add_sub'), 'version_labels { key: "stable" value: 2 }'],
+  ]);
   restPort = await freePort();
   args = [`--model_config_file=${config}`, `--rest_api_port=${restPort}`, `--rest_api_max_request_bytes=${BODY_LIMIT}`];
   await start();

@@ -6,6 +6,7 @@ import { CallResult, TestClient, floatTensor } from '../helpers/grpc-client';
 import { Family, parsePrometheusText, seriesOf } from '../helpers/prometheus-text';
 import { Reply, request, waitForRest } from '../helpers/http-client';
 import { ServerProcess, freePort, startServer } from '../helpers/server-process';
+import { modelConfigText } from '../helpers/model-config';
 
 /**
  * Prometheus monitoring (--monitoring_config_file) on the REST port: after a known sequence of gRPC
@@ -46,10 +47,10 @@ beforeAll(async () => {
   const customMonitoring = write('custom-monitoring.config', `prometheus_config {\n  enable: true\n  path: "${CUSTOM_PATH}"\n}\n`);
   const models = write(
     'models.config',
-    `model_config_list {\n` +
-      `  config { name: "add_sub" base_path: "${path.join(MODELS_DIR, 'add_sub')}" model_platform: "tensorflow" model_version_policy { all {} } }\n` +
-      `  config { name: "classifier" base_path: "${path.join(MODELS_DIR, 'classifier')}" model_platform: "tensorflow" }\n` +
-      `}\n`,
+    modelConfigText([
+      ['add_sub', path.join(MODELS_DIR, 'add_sub'), 'model_version_policy { all {} }'],
+      ['classifier', path.join(MODELS_DIR, 'classifier')],
+    ]),
   );
   const batching = write(
     'batching.config',

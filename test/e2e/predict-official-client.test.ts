@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ensureTestModels, modelDir } from '../helpers/fixtures';
 import { runPythonJson } from '../helpers/python';
 import { ServerProcess, startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 
 /**
  * The official Python client (tensorflow-serving-api + tf.make_tensor_proto) against the real server,
@@ -39,10 +40,7 @@ let tmp: string;
 beforeAll(async () => {
   const models = ensureTestModels();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfs-predict-'));
-  const config = ['add_sub', 'tf1_lookup', 'dtypes', 'keras_mlp']
-    .map((m) => `config { name: "${m}" base_path: "${path.join(models, m)}" model_platform: "tensorflow" }`)
-    .join('\n');
-  fs.writeFileSync(path.join(tmp, 'models.config'), `model_config_list {\n${config}\n}\n`);
+  writeModelConfig(path.join(tmp, 'models.config'), ['add_sub', 'tf1_lookup', 'dtypes', 'keras_mlp'].map((m) => [m, path.join(models, m)] as const));
   server = await startServer([`--model_config_file=${path.join(tmp, 'models.config')}`]);
 });
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { PYTHON, REPO } from '../helpers/paths';
 import { startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 
 // 1 + 2^-10 and 2 + 2^-9 need more than bfloat16's 8 significant bits.
 const X = [
@@ -34,10 +35,7 @@ beforeAll(() => {
   answers = JSON.parse(out) as typeof answers;
   expect(answers.fp32).toEqual([1.0009765625, 2.001953125]);
   config = path.join(tmp, 'models.config');
-  fs.writeFileSync(
-    config,
-    `model_config_list {\n${['matmul', 'xla_jit'].map((n) => `  config { name: "${n}" base_path: "${path.join(tmp, n)}" model_platform: "tensorflow" }\n`).join('')}}\n`,
-  );
+  writeModelConfig(config, ['matmul', 'xla_jit'].map((n) => [n, path.join(tmp, n)] as const));
 }, 180000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

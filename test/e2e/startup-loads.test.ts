@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MODELS_DIR, ensureTestModels } from '../helpers/fixtures';
 import { startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 
 /**
  * The models a server starts with load side by side, as TF Serving's 4 x cores initial load threads do
@@ -30,8 +31,7 @@ function mostAtOnce(log: string): number {
 
 async function startWith(extra: string[]): Promise<number> {
   const config = path.join(tmp, 'models.config');
-  const entries = Array.from({ length: 10 }, (_, i) => `  config { name: "m${i}" base_path: "${path.join(MODELS_DIR, 'add_sub')}" model_platform: "tensorflow" }`);
-  fs.writeFileSync(config, `model_config_list {\n${entries.join('\n')}\n}\n`);
+  writeModelConfig(config, Array.from({ length: 10 }, (_, i) => [`m${i}`, path.join(MODELS_DIR, 'add_sub')] as const));
   const server = await startServer([`--model_config_file=${config}`, ...extra]);
   try {
     expect(server.logs().match(/Successfully loaded servable version \{name: m\d+ version: 2\}/g)).toHaveLength(10);

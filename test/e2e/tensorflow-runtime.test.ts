@@ -15,6 +15,7 @@ import { TestClient, floatTensor } from '../helpers/grpc-client';
 import { request } from '../helpers/http-client';
 import { PYTHON, REPO } from '../helpers/paths';
 import { ServerProcess, freePort, runServer, startServer } from '../helpers/server-process';
+import { writeModelConfig } from '../helpers/model-config';
 import { Code } from '../../src/errors/status-code';
 import { ADDON_PATH, NativeFeed, loadAddon } from '../../src/runtime/tensorflow/native-addon';
 import { captureProfile } from '../../src/runtime/tensorflow/profiler';
@@ -88,10 +89,7 @@ beforeAll(async () => {
   });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-runtime-'));
   config = path.join(tmp, 'models.config');
-  fs.writeFileSync(
-    config,
-    `model_config_list {\n${NAMES.map((n) => `  config { name: "${n}" base_path: "${path.join(MODELS, n)}" model_platform: "tensorflow" }\n`).join('')}}\n`,
-  );
+  writeModelConfig(config, NAMES.map((n) => [n, path.join(MODELS, n)] as const));
   restPort = await freePort();
   srv = await startServer([`--model_config_file=${config}`, `--rest_api_port=${restPort}`]);
   client = new TestClient(srv.target);
@@ -245,7 +243,7 @@ print(json.dumps({"tokens": [t.decode() for t in tf.make_ndarray(res.outputs["to
 
   test('without TF-Text (--load_tensorflow_text_ops=false) the TF-Text model fails to load with TensorFlow\'s message', async () => {
     const textOnly = path.join(tmp, 'text.config');
-    fs.writeFileSync(textOnly, `model_config_list { config { name: "tf_text" base_path: "${path.join(MODELS, 'tf_text')}" model_platform: "tensorflow" } }\n`);
+    writeModelConfig(textOnly, [['tf_text', path.join(MODELS, 'tf_text')]]);
     const r = await runServer([`--port=${await freePort()}`, `--model_config_file=${textOnly}`, '--load_tensorflow_text_ops=false', '--max_num_load_retries=0']);
     expect(r.code).toBe(255);
     expect(r.stdout + r.stderr).toContain("Op type not registered 'TFText>WhitespaceTokenizeWithOffsetsV2'");
@@ -297,7 +295,7 @@ describe('XLA', () => {
     expect(off.ok).toBe(false);
     if (!off.ok) expect(off.error.details).toContain('XLA compilation disabled');
     const xlaConfig = path.join(tmp, 'xla.config');
-    fs.writeFileSync(xlaConfig, `model_config_list { config { name: "xla_jit" base_path: "${path.join(MODELS, 'xla_jit')}" model_platform: "tensorflow" } }\n`);
+    writeModelConfig(xlaConfig, [['xla_jit', path.join(MODELS, 'xla_jit')]]);
     const s = await startServer([`--model_config_file=${xlaConfig}`, '--xla_cpu_compilation_enabled']);
     const c = new TestClient(s.target);
     try {
@@ -458,7 +456,7 @@ describe('deadlines inside TensorFlow', () => {
 
   test('--rest_api_timeout_in_ms=0 means no deadline, as in TF Serving', async () => {
     const only = path.join(tmp, 'reshape.config');
-    fs.writeFileSync(only, `model_config_list { config { name: "reshape_2x2" base_path: "${path.join(MODELS, 'reshape_2x2')}" model_platform: "tensorflow" } }\n`);
+    writeModelConfig(only, [['reshape_2x2', path.join(MODELS, 'reshape_2x2')]]);
     const rest = await freePort();
     const s = await startServer([`--model_config_file=${only}`, `--rest_api_port=${rest}`, '--rest_api_timeout_in_ms=0', '--load_tensorflow_text_ops=false']);
     try {
