@@ -91,8 +91,8 @@ export const FLAGS: readonly FlagSpec[] = [
     note: 'no ALTS here, and serving plaintext to a user who asked for transport security would fail open: use --ssl_config_file',
   }),
   flag('ssl_config_file', 'string', '', true, 'SSLConfig text proto file for a secure gRPC listener.'),
-  flag('platform_config_file', 'string', '', false, 'PlatformConfigMap text proto file.', {
-    note: 'not read: SavedModels take their session options from the TensorFlow flags, TFLite models from the TFLite flags',
+  flag('platform_config_file', 'string', '', true, 'PlatformConfigMap text proto file; replaces the batching, session, tag, warmup, TFLite and mixed-precision flags.', {
+    note: 'only platform "tensorflow" (a SavedModelBundleSourceAdapterConfig) is used; session_config is parsed by TensorFlow\'s parser; fields with no effect here (e.g. enable_session_metadata) are each named in a warning',
   }),
   flag('per_process_gpu_memory_fraction', 'float', 0, true, 'Fraction of GPU memory per process.', {
     note: "every session's ConfigProto gets gpu_options.per_process_gpu_memory_fraction (as a float, like TF Serving); TensorFlow uses it only with a GPU",
@@ -145,6 +145,29 @@ export const FLAGS: readonly FlagSpec[] = [
     defaultText: '4 × CPUs',
   }),
   ours('version_settle_ms', 'int', 1000, true, 'A new version folder is loaded only after nothing in it changed for this long (never load a half-copied folder).'),
+];
+
+/**
+ * The flags TF Serving only reads to build the SessionBundleConfig, which a platform config file replaces
+ * (model_servers/server.cc): with the file they are ignored, and so are their checks.
+ */
+export const PLATFORM_CONFIG_REPLACED_FLAGS: readonly string[] = [
+  'enable_batching',
+  'batching_parameters_file',
+  'enable_per_model_batching_parameters',
+  'tensorflow_session_config_file',
+  'per_process_gpu_memory_fraction',
+  'tensorflow_session_parallelism',
+  'tensorflow_intra_op_parallelism',
+  'tensorflow_inter_op_parallelism',
+  'saved_model_tags',
+  'enable_model_warmup',
+  'num_request_iterations_for_warmup',
+  'remove_unused_fields_from_bundle_metagraph',
+  'prefer_tflite_model',
+  'num_tflite_interpreters_per_pool',
+  'num_tflite_pools',
+  'mixed_precision',
 ];
 
 const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
@@ -258,13 +281,17 @@ export function flagStatus(spec: FlagSpec): FlagStatus {
 export function unimplementedFlagWarnings(parsed: ParsedFlags): string[] {
   const ignored = (spec: FlagSpec): boolean =>
     flagStatus(spec) === 'ignored' || (spec.ignoredValue !== undefined && parsed.values[spec.name] === spec.ignoredValue);
+  const platformFile = parsed.values['platform_config_file'] !== '';
+  const replaced = (spec: FlagSpec): boolean => platformFile && PLATFORM_CONFIG_REPLACED_FLAGS.includes(spec.name);
   return [...parsed.given]
     .map((n) => BY_NAME.get(n))
-    .filter((spec): spec is FlagSpec => spec !== undefined && ignored(spec))
+    .filter((spec): spec is FlagSpec => spec !== undefined && (replaced(spec) || ignored(spec)))
     .map((spec) =>
-      spec.ignoredValue === undefined
-        ? `flag --${spec.name} is accepted for compatibility with TensorFlow Serving but is ignored: ${spec.note}`
-        : `flag --${spec.name}=${String(spec.ignoredValue)} is accepted for compatibility with TensorFlow Serving but is ignored: ${spec.note}`,
+      replaced(spec)
+        ? `flag --${spec.name} is ignored: --platform_config_file is set, and as in TensorFlow Serving its SessionBundleConfig replaces the flags that would build one`
+        : spec.ignoredValue === undefined
+          ? `flag --${spec.name} is accepted for compatibility with TensorFlow Serving but is ignored: ${spec.note}`
+          : `flag --${spec.name}=${String(spec.ignoredValue)} is accepted for compatibility with TensorFlow Serving but is ignored: ${spec.note}`,
     );
 }
 

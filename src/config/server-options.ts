@@ -6,6 +6,8 @@ import { FlagValues } from './flags';
 import { SslOptions, readSslConfigFile } from './ssl-config';
 import { MonitoringOptions, defaultMonitoringOptions, readMonitoringConfigFile } from './monitoring-config';
 import { TensorFlowRuntimeOptions } from '../runtime/tensorflow/tensorflow-runtime';
+import { log } from '../log/logger';
+import { PlatformConfigOptions, readPlatformConfigFile } from './platform-config';
 import { ModelServerConfigOptions, isRelativeBasePath, isUri, readModelServerConfigFile, singleModelConfig } from './model-server-config';
 
 /** Everything the server needs to start, checked and typed, built from TF Serving's flags. */
@@ -59,6 +61,8 @@ export interface ServerOptions {
   readonly tensorflow: TensorFlowRuntimeOptions;
   /** --enable_profiler: TensorFlow's ProfilerService on the gRPC port. */
   readonly enableProfiler: boolean;
+  /** --platform_config_file, when given: what it set (already applied to the options above). */
+  readonly platformConfig?: PlatformConfigOptions;
 }
 
 const invalid = (message: string): ServingError => new ServingError(Code.INVALID_ARGUMENT, message);
@@ -94,14 +98,19 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
   if (modelBasePath === '' && modelConfigFile === '') {
     throw invalid('Both server_options.model_base_path and server_options.model_config_file are empty!');
   }
-  if (f.batching_parameters_file && !f.enable_batching) {
-    throw invalid('server_options.batching_parameters_file is set without setting server_options.enable_batching to true.');
-  }
-  const parallel = [f.tensorflow_session_parallelism, f.tensorflow_intra_op_parallelism, f.tensorflow_inter_op_parallelism];
-  if (parallel.every((p) => (p as number) > 0)) {
-    throw invalid(
-      'Either configure server_options.tensorflow_session_parallelism or (server_options.tensorflow_intra_op_parallelism, server_options.tensorflow_inter_op_parallelism) separately. You cannot configure all.',
-    );
+  // As in TF Serving, a platform config file replaces the flags that build the SessionBundleConfig,
+  // and so the checks of those flags too.
+  const platformConfigFile = f.platform_config_file as string;
+  if (!platformConfigFile) {
+    if (f.batching_parameters_file && !f.enable_batching) {
+      throw invalid('server_options.batching_parameters_file is set without setting server_options.enable_batching to true.');
+    }
+    const parallel = [f.tensorflow_session_parallelism, f.tensorflow_intra_op_parallelism, f.tensorflow_inter_op_parallelism];
+    if (parallel.every((p) => (p as number) > 0)) {
+      throw invalid(
+        'Either configure server_options.tensorflow_session_parallelism or (server_options.tensorflow_intra_op_parallelism, server_options.tensorflow_inter_op_parallelism) separately. You cannot configure all.',
+      );
+    }
   }
   // Unlike TF Serving, a relative --model_base_path is taken relative to the working directory.
   const modelConfig = modelConfigFile
@@ -109,6 +118,44 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
       ? undefined
       : readModelServerConfigFile(modelConfigFile)
     : singleModelConfig(f.model_name as string, isRelativeBasePath(modelBasePath) ? path.resolve(modelBasePath) : modelBasePath);
+  // Read after the model config, as TF Serving does; the models' platforms are checked against it.
+  const platform = platformConfigFile ? readPlatformConfigFile(platformConfigFile, modelConfig?.models ?? []) : undefined;
+  for (const w of platform?.warnings ?? []) log.warn(w);
+  const options = flagOptions(f, grpcPort, grpcSocketPath, modelConfig, modelConfigFile);
+  return platform ? withPlatformConfig(options, platform) : options;
+}
+
+/** The options a platform config file sets in place of the flags (TF Serving's SessionBundleConfig). */
+export function withPlatformConfig(o: ServerOptions, p: PlatformConfigOptions): ServerOptions {
+  return {
+    ...o,
+    savedModelTags: p.savedModelTags,
+    tflite: p.tflite,
+    enableModelWarmup: p.enableModelWarmup,
+    warmupIterations: p.warmupIterations,
+    batching: p.batching,
+    perModelBatching: p.perModelBatching,
+    tensorflow: {
+      ...o.tensorflow,
+      configFile: '',
+      intraOp: 0,
+      interOp: 0,
+      sessionParallelism: 0,
+      gpuMemoryFraction: 0,
+      mixedPrecision: p.mixedPrecision,
+      platformConfig: { file: p.file, sessionConfig: p.sessionConfig },
+    },
+    platformConfig: p,
+  };
+}
+
+function flagOptions(
+  f: FlagValues,
+  grpcPort: number,
+  grpcSocketPath: string,
+  modelConfig: ModelServerConfigOptions | undefined,
+  modelConfigFile: string,
+): ServerOptions {
   return {
     grpcPort,
     grpcSocketPath,
@@ -138,7 +185,8 @@ export function serverOptionsFromFlags(f: FlagValues): ServerOptions {
     numInitialLoadThreads: f.num_initial_load_threads as number,
     waitForModelsAtStartup: f.wait_for_models_at_startup as boolean,
     enableModelWarmup: f.enable_model_warmup as boolean,
-    batching: f.enable_batching
+    // Not read at all when a platform config file replaces it.
+    batching: f.enable_batching && !f.platform_config_file
       ? f.batching_parameters_file
         ? readBatchingParametersFile(f.batching_parameters_file as string)
         : defaultBatchingOptions()

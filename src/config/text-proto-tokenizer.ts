@@ -26,6 +26,8 @@ export interface Token {
   /** 0-based, as protobuf keeps them internally. */
   line: number;
   column: number;
+  /** 0-based character offset of the token's first character in the text (its end for 'end'). */
+  offset: number;
   /** Decoded bytes of a string literal. */
   bytes?: Uint8Array;
 }
@@ -83,7 +85,7 @@ export class Tokenizer {
   private read(): Token {
     for (;;) {
       const c = this.peekChar();
-      if (c === '') return { kind: 'end', text: '', line: this.line, column: this.column };
+      if (c === '') return { kind: 'end', text: '', line: this.line, column: this.column, offset: this.pos };
       if (isWhitespace(c)) {
         this.advance();
       } else if (c === '#') {
@@ -98,22 +100,22 @@ export class Tokenizer {
     const c = this.peekChar();
     if (isLetter(c)) {
       while (isLetter(this.peekChar()) || isDigit(this.peekChar())) this.advance();
-      return { kind: 'identifier', text: this.text.slice(start, this.pos), line, column };
+      return { kind: 'identifier', text: this.text.slice(start, this.pos), line, column, offset: start };
     }
     if (isDigit(c) || (c === '.' && isDigit(this.peekChar(1)))) {
       const kind = this.readNumber();
-      return { kind, text: this.text.slice(start, this.pos), line, column };
+      return { kind, text: this.text.slice(start, this.pos), line, column, offset: start };
     }
     if (c === '"' || c === "'") {
       const bytes = this.readString(c);
-      return { kind: 'string', text: this.text.slice(start, this.pos), line, column, bytes };
+      return { kind: 'string', text: this.text.slice(start, this.pos), line, column, offset: start, bytes };
     }
     const code = c.charCodeAt(0);
     if (code < 0x20 || code === 0x7f) this.fail('Invalid control characters encountered in text.');
     // One symbol per token; a surrogate pair stays together so the text is valid.
     this.advance();
     if (code >= 0xd800 && code <= 0xdbff && this.peekChar() !== '') this.advance();
-    return { kind: 'symbol', text: this.text.slice(start, this.pos), line, column };
+    return { kind: 'symbol', text: this.text.slice(start, this.pos), line, column, offset: start };
   }
 
   private readNumber(): 'integer' | 'float' {

@@ -26,6 +26,47 @@ export interface TextProtoObject {
   [field: string]: TextProtoValue;
 }
 
+/** Parse options. */
+export interface TextProtoOptions {
+  /**
+   * Full names of message types whose text is not parsed here but kept as written, for another parser
+   * (e.g. `tensorflow.ConfigProto`, which TensorFlow's own parser reads): the value of such a field is an
+   * empty object carrying the text (opaqueTextOf). The braces must balance; nothing else is checked.
+   */
+  readonly opaqueTypes?: ReadonlySet<string>;
+}
+
+/** The text of an opaque message (TextProtoOptions.opaqueTypes), between its braces. */
+export interface OpaqueText {
+  readonly typeName: string;
+  readonly text: string;
+  /** 1-based position of the opening brace. */
+  readonly line: number;
+  readonly column: number;
+}
+
+/** The message an Any expansion (`[type.googleapis.com/pkg.Msg] { ... }`) held, as parsed. */
+export interface AnyPayload {
+  readonly typeName: string;
+  readonly object: TextProtoObject;
+}
+
+const OPAQUE_TEXT = Symbol('text-proto opaque text');
+const ANY_PAYLOAD = Symbol('text-proto Any payload');
+
+/** The kept text, when `value` is an opaque message of parseTextProtoToObject's result. */
+export function opaqueTextOf(value: TextProtoValue | undefined): OpaqueText | undefined {
+  return value !== null && typeof value === 'object' ? (value as { [OPAQUE_TEXT]?: OpaqueText })[OPAQUE_TEXT] : undefined;
+}
+
+/**
+ * For an Any that parseTextProtoToObject read in expanded form, the payload as parsed (its opaque
+ * messages still carry their text, which the packed `value` bytes cannot).
+ */
+export function anyPayloadOf(value: TextProtoValue | undefined): AnyPayload | undefined {
+  return value !== null && typeof value === 'object' ? (value as { [ANY_PAYLOAD]?: AnyPayload })[ANY_PAYLOAD] : undefined;
+}
+
 /** The same nesting limit as protobuf's TextFormat::Parser. */
 export const TEXT_PROTO_RECURSION_LIMIT = 100;
 
@@ -201,8 +242,9 @@ class Parser {
   private readonly tok: Tokenizer;
 
   constructor(
-    text: string,
+    private readonly text: string,
     private readonly root: protobuf.Root,
+    private readonly opaqueTypes: ReadonlySet<string> = new Set(),
   ) {
     this.tok = new Tokenizer(text);
   }
@@ -284,7 +326,9 @@ class Parser {
 
     const readOne = (): TextProtoValue =>
       shape.kind === 'message'
-        ? this.consumeMessageValue(shape.type, depth + 1)
+        ? this.opaqueTypes.has(shape.type.fullName)
+          ? this.consumeOpaqueMessage(shape.type.fullName)
+          : this.consumeMessageValue(shape.type, depth + 1)
         : this.consumeScalarValue(field, shape);
 
     if (field.repeated && this.tryConsume('[')) {
@@ -354,8 +398,44 @@ class Parser {
     const payload = this.consumeMessageValue(schemaOf(found), depth + 1);
     out['type_url'] = `${prefix}${typeName}`;
     out['value'] = encodeVerified(found, payload);
+    Object.defineProperty(out, ANY_PAYLOAD, { value: { typeName, object: payload } satisfies AnyPayload });
     state.markSet('type_url');
     state.markSet('value');
+  }
+
+  /**
+   * A message of an opaque type: its text between the braces, kept as written. Brackets nest (strings
+   * and comments are tokens of their own, so braces in them do not count); the other parser checks the rest.
+   */
+  private consumeOpaqueMessage(typeName: string): TextProtoObject {
+    const open = this.tok.current;
+    const close = this.tryConsume('<') ? '>' : (this.consume('{'), '}');
+    const closers: string[] = [];
+    for (;;) {
+      const t = this.tok.current;
+      if (t.kind === 'end') this.failAt(t, `Expected "${closers.length > 0 ? (closers[closers.length - 1] as string) : close}", found "".`);
+      if (t.kind === 'symbol') {
+        if (t.text === '{') closers.push('}');
+        else if (t.text === '<') closers.push('>');
+        else if (t.text === '}' || t.text === '>') {
+          const nested = closers.length > 0;
+          const expected = closers.pop() ?? close;
+          if (t.text !== expected) this.failAt(t, `Expected "${expected}", found "${t.text}".`);
+          if (!nested) break;
+        }
+      }
+      this.tok.next();
+    }
+    const closeToken = this.tok.next();
+    const out: TextProtoObject = {};
+    const opaque: OpaqueText = {
+      typeName,
+      text: this.text.slice(open.offset + open.text.length, closeToken.offset),
+      line: open.line + 1,
+      column: open.column + 1,
+    };
+    Object.defineProperty(out, OPAQUE_TEXT, { value: opaque });
+    return out;
   }
 
   private consumeMessageValue(schema: MessageSchema, depth: number): TextProtoObject {
@@ -513,10 +593,10 @@ function encodeVerified(type: protobuf.Type, object: TextProtoObject): Uint8Arra
 // ---------------------------------------------------------------------------
 
 /** Parses `text` as a `type` into a plain object suitable for `type.fromObject`. */
-export function parseTextProtoToObject(type: protobuf.Type, text: string): TextProtoObject {
+export function parseTextProtoToObject(type: protobuf.Type, text: string, options: TextProtoOptions = {}): TextProtoObject {
   const typeName = stripDot(type.fullName);
   try {
-    return new Parser(text, type.root).parseTopLevel(schemaOf(type));
+    return new Parser(text, type.root, options.opaqueTypes).parseTopLevel(schemaOf(type));
   } catch (err) {
     if (err instanceof SyntaxFailure) throw new TextProtoParseError(typeName, err.line, err.column, err.detail);
     throw err;

@@ -16,7 +16,7 @@ import { LoaderRegistry } from '../loaders/loader-registry';
 import { SavedModelLoader } from '../loaders/saved-model/saved-model-loader';
 import { TensorFlowPlatformLoader } from '../loaders/tensorflow-platform-loader';
 import { TfLiteLoader } from '../loaders/tflite/tflite-loader';
-import { loadServable } from '../loaders/servable-pipeline';
+import { loadServable } from './servable-pipeline';
 import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
 import { profilerService } from '../grpc/profiler-service';
 import { log } from '../log/logger';

@@ -3,6 +3,7 @@ import { Writer } from 'protobufjs';
 import { ServingError } from '../../errors/serving-error';
 import { Code } from '../../errors/status-code';
 import { TfRuntimeAddon } from './native-addon';
+import { log } from '../../log/logger';
 
 export interface SessionConfigFlags {
   /** --tensorflow_session_config_file: a text ConfigProto. */
@@ -14,6 +15,18 @@ export interface SessionConfigFlags {
   readonly gpuMemoryFraction: number;
   /** --mixed_precision: "bfloat16" turns on oneDNN's bfloat16 auto mixed precision; "" nothing. */
   readonly mixedPrecision: string;
+  /**
+   * Set when --platform_config_file is given: as in TF Serving, its SessionBundleConfig.session_config is
+   * the ConfigProto, and the file, thread and GPU-memory flags above are ignored. `sessionConfig` absent
+   * means the file has none (TensorFlow's defaults). mixedPrecision then holds the file's mixed_precision.
+   */
+  readonly platformConfig?: { readonly file: string; readonly sessionConfig?: PlatformSessionConfigSource };
+}
+
+/** A platform config file's session_config: text for TensorFlow's parser, or serialized bytes. */
+export interface PlatformSessionConfigSource {
+  readonly text?: { readonly text: string; readonly line: number; readonly column: number };
+  readonly bytes?: Uint8Array;
 }
 
 // Field numbers, from tensorflow/core/protobuf/config.proto and rewriter_config.proto (TF 2.21).
@@ -57,6 +70,7 @@ export function mixedPrecisionLoadLog(mode: string): { level: 'info' | 'warn'; m
  * when no flag is given), a file's values stand unless a flag sets them.
  */
 export function buildSessionConfig(addon: Pick<TfRuntimeAddon, 'parseConfigProto'>, f: SessionConfigFlags): Uint8Array {
+  if (f.platformConfig) return platformSessionConfig(addon, f.platformConfig.file, f.platformConfig.sessionConfig, f.mixedPrecision);
   let base: Uint8Array = new Uint8Array(0);
   if (f.configFile) {
     let text: string;
@@ -84,17 +98,53 @@ export function buildSessionConfig(addon: Pick<TfRuntimeAddon, 'parseConfigProto
     w.uint32((CONFIG_INTRA_OP_PARALLELISM_THREADS << 3) | VARINT).int32(threads[0]);
     w.uint32((CONFIG_INTER_OP_PARALLELISM_THREADS << 3) | VARINT).int32(threads[1]);
   }
-  if (f.mixedPrecision === MIXED_PRECISION_BFLOAT16) {
-    w.uint32((CONFIG_GRAPH_OPTIONS << 3) | LEN).fork();
-    w.uint32((GRAPH_OPTIONS_REWRITE_OPTIONS << 3) | LEN).fork();
-    w.uint32((REWRITER_AUTO_MIXED_PRECISION_ONEDNN_BFLOAT16 << 3) | VARINT).int32(TOGGLE_ON);
-    w.ldelim();
-    w.ldelim();
-  }
-  const tail = w.finish();
+  if (f.mixedPrecision === MIXED_PRECISION_BFLOAT16) writeBfloat16Rewrite(w);
+  return appended(base, w.finish());
+}
+
+/** graph_options { rewrite_options { auto_mixed_precision_onednn_bfloat16: ON } }, as TF Serving sets it. */
+function writeBfloat16Rewrite(w: Writer): void {
+  w.uint32((CONFIG_GRAPH_OPTIONS << 3) | LEN).fork();
+  w.uint32((GRAPH_OPTIONS_REWRITE_OPTIONS << 3) | LEN).fork();
+  w.uint32((REWRITER_AUTO_MIXED_PRECISION_ONEDNN_BFLOAT16 << 3) | VARINT).int32(TOGGLE_ON);
+  w.ldelim();
+  w.ldelim();
+}
+
+/** `base` with `tail`'s fields after it: TensorFlow merges a later occurrence into the earlier one. */
+function appended(base: Uint8Array, tail: Uint8Array): Uint8Array {
   if (tail.length === 0) return base;
   const out = new Uint8Array(base.length + tail.length);
   out.set(base, 0);
   out.set(tail, base.length);
   return out;
+}
+
+/**
+ * The ConfigProto of a --platform_config_file (TF Serving uses the file's session_config as it is): its
+ * text parsed by TensorFlow's parser; a parse error fails like any error in the file (`Invalid protobuf
+ * file: '<file>'`, TensorFlow's message logged). Only mixed_precision "bfloat16", which TF Serving turns
+ * into the oneDNN rewrite when it creates each session, is added to it.
+ */
+function platformSessionConfig(
+  addon: Pick<TfRuntimeAddon, 'parseConfigProto'>,
+  file: string,
+  source: PlatformSessionConfigSource | undefined,
+  mixedPrecision: string,
+): Uint8Array {
+  let base: Uint8Array = source?.bytes ?? new Uint8Array(0);
+  if (source?.text) {
+    try {
+      base = addon.parseConfigProto(source.text.text);
+    } catch (err) {
+      log.error(
+        `Error parsing text-format tensorflow.ConfigProto (session_config at ${source.text.line}:${source.text.column} of ${file}): ${(err as Error).message}`,
+      );
+      throw new ServingError(Code.INVALID_ARGUMENT, `Invalid protobuf file: '${file}'`, { cause: err });
+    }
+  }
+  if (mixedPrecision !== MIXED_PRECISION_BFLOAT16) return base;
+  const w = Writer.create();
+  writeBfloat16Rewrite(w);
+  return appended(base, w.finish());
 }

@@ -32,22 +32,21 @@ describe('the README flag table', () => {
     expect(rows(ours)).toEqual(FLAGS.filter((f) => !f.tfServing).map((f) => f.name));
   });
 
-  it('counts: 40 of the 48 act, 7 are ignored, --use_alts_credentials is refused', () => {
+  it('counts: 41 of the 48 act, 6 are ignored, --use_alts_credentials is refused', () => {
     const theirs = FLAGS.filter((f) => f.tfServing);
     const by = (s: string) => theirs.filter((f) => flagStatus(f) === s).map((f) => f.name);
-    expect(by('acts')).toHaveLength(40);
+    expect(by('acts')).toHaveLength(41);
     expect(by('ignored').sort()).toEqual([
       'flush_filesystem_caches',
       'grpc_max_threads',
       'num_unload_threads',
-      'platform_config_file',
       'rest_api_num_threads',
       'skip_initialize_tpu',
       'thread_pool_factory_config_file',
     ]);
     expect(by('refused')).toEqual(['use_alts_credentials']);
     expect(flagTableMarkdown().split('\n')[0]).toBe(
-      "TF Serving's 48 flags: 40 act (except `--remove_unused_fields_from_bundle_metagraph=false`, ignored), 7 are accepted and ignored with a warning saying why, and 1 is refused (`--use_alts_credentials=true` stops the server).",
+      "TF Serving's 48 flags: 41 act (except `--remove_unused_fields_from_bundle_metagraph=false`, ignored), 6 are accepted and ignored with a warning saying why, and 1 is refused (`--use_alts_credentials=true` stops the server).",
     );
   });
 

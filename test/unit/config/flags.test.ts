@@ -199,7 +199,16 @@ describe('unimplementedFlagWarnings', () => {
       [warning('skip_initialize_tpu'), warning('num_unload_threads')],
     ],
     ['a repeated flag warns once', ['--rest_api_num_threads=1', '--rest_api_num_threads=2'], [warning('rest_api_num_threads')]],
-    ['a flag given with its default value still warns', ['--platform_config_file='], [warning('platform_config_file')]],
+    ['a flag given with its default value still warns', ['--grpc_max_threads=16'], [warning('grpc_max_threads')]],
+    ['--platform_config_file acts', ['--platform_config_file=/p.pbtxt'], []],
+    [
+      'with --platform_config_file, each flag it replaces warns once, in command-line order; others do not',
+      ['--platform_config_file=/p.pbtxt', '--enable_batching', '--port=9', '--saved_model_tags=a', '--enable_batching=true', '--remove_unused_fields_from_bundle_metagraph=false'],
+      ['enable_batching', 'saved_model_tags', 'remove_unused_fields_from_bundle_metagraph'].map(
+        (n) => `flag --${n} is ignored: --platform_config_file is set, and as in TensorFlow Serving its SessionBundleConfig replaces the flags that would build one`,
+      ),
+    ],
+    ['the replaced flags act when --platform_config_file is empty', ['--platform_config_file=', '--enable_batching'], []],
     ['--remove_unused_fields_from_bundle_metagraph (true) acts', ['--remove_unused_fields_from_bundle_metagraph'], []],
     [
       '--remove_unused_fields_from_bundle_metagraph=false is ignored',

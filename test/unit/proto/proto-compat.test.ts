@@ -53,6 +53,13 @@ const ALLOWED_MISSING_FIELDS: Record<string, string[]> = {
   'tensorflow.MetaGraphDef.MetaInfoDef': ['stripped_op_list'],
   'tensorflow.RunOptions': ['debug_options'],
   'tensorflow.RunMetadata': ['step_stats', 'cost_graph', 'partition_graphs', 'function_graphs'],
+  // Declared without fields: a text ConfigProto goes to TensorFlow's own parser.
+  'tensorflow.ConfigProto': [
+    'device_count', 'intra_op_parallelism_threads', 'inter_op_parallelism_threads', 'use_per_session_threads',
+    'session_inter_op_thread_pool', 'placement_period', 'device_filters', 'gpu_options', 'pluggable_device_options',
+    'allow_soft_placement', 'log_device_placement', 'graph_options', 'operation_timeout_in_ms', 'rpc_options',
+    'cluster_def', 'isolate_session_state', 'share_cluster_devices_in_session', 'experimental',
+  ],
 };
 /** Files of which we only declare some types (others are upstream-only). */
 const LITE_FILES_KEEP: Record<string, string[]> = {
@@ -63,6 +70,8 @@ const LITE_FILES_KEEP: Record<string, string[]> = {
     'tensorflow.RunOptions.Experimental.RunHandlerPoolOptions',
     'tensorflow.RunMetadata',
     'tensorflow.SessionMetadata',
+    'tensorflow.ConfigProto',
+    'tensorflow.BatchingOptions',
   ],
 };
 /** Upstream imports we leave out because the types needing them are omitted. */

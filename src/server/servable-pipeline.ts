@@ -3,8 +3,8 @@ import { BatchingServable } from '../batching/batching-servable';
 import { BatchingOptions, readPerModelBatchingParameters } from '../config/batching-parameters';
 import { Servable } from '../lifecycle/servable';
 import { ServingMetrics } from '../metrics/serving-metrics';
-import { warmUp } from './warmup';
-import { PlatformLoader, VersionToLoad } from './loader';
+import { warmUp } from '../loaders/warmup';
+import { PlatformLoader, VersionToLoad } from '../loaders/loader';
 
 export interface PipelineOptions {
   readonly scheduler?: BatchScheduler;
