@@ -1,22 +1,19 @@
-import { RunContext, Servable, Signature } from '../../lifecycle/servable';
+import { RunContext } from '../../lifecycle/servable';
 import { Tensor } from '../../tensor/tensor';
-import { runRefusal } from '../run-admission';
+import { LoadedServable } from '../loaded-servable';
 import { TensorFlowRuntime } from '../../runtime/tensorflow/tensorflow-runtime';
 import { TfSession } from '../../runtime/tensorflow/tf-session';
 import { SavedModelSignatures, hasBinarySavedModel, readSignatures, signaturesOfMetaGraph } from './saved-model-reader';
 
-/**
- * One loaded SavedModel version: its TensorFlow session and its signatures. Requests reach it through
- * a manager handle, so it is never unloaded mid-run; runs on it proceed concurrently.
- */
-export class SavedModelServable implements Servable {
-  private unloaded = false;
-
+/** One loaded SavedModel version: its TensorFlow session and its signatures; runs on it proceed concurrently. */
+export class SavedModelServable extends LoadedServable {
   private constructor(
-    readonly exportDir: string,
+    exportDir: string,
     private readonly session: TfSession,
-    readonly meta: SavedModelSignatures,
-  ) {}
+    meta: SavedModelSignatures,
+  ) {
+    super(exportDir, meta);
+  }
 
   /** Loads through TensorFlow first, so a broken folder fails with TensorFlow's own code and message. */
   static async load(exportDir: string, tags: string[], runtime = TensorFlowRuntime.default()): Promise<SavedModelServable> {
@@ -34,25 +31,12 @@ export class SavedModelServable implements Servable {
     }
   }
 
-  get signatures(): ReadonlyMap<string, Signature> {
-    return this.meta.signatures;
-  }
-
-  get rawSignatureDefEntries(): readonly Uint8Array[] {
-    return this.meta.rawSignatureDefEntries;
-  }
-
-  /** Feeds graph tensors by name and fetches graph tensors by name. */
-  run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
-    const refused = runRefusal(this.exportDir, this.unloaded, ctx);
-    if (refused) return Promise.reject(refused);
+  protected runSession(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {
     return this.session.run(feedNames, feeds, fetchNames, runControl(ctx));
   }
 
-  async unload(): Promise<void> {
-    if (this.unloaded) return;
-    this.unloaded = true;
-    await this.session.close();
+  protected closeSession(): Promise<void> {
+    return this.session.close();
   }
 }
 
