@@ -67,13 +67,13 @@ test('a settled version stays emitted while its files are touched; a new one wai
   addVersion(base, 1);
   const old = new Date(Date.now() - 60_000);
   fs.utimesSync(path.join(base, '1', 'saved_model.pb'), old, old);
-  const source = new FileSystemSource({ pollWaitSeconds: -1, settleMs: 400 });
+  const source = new FileSystemSource({ pollWaitSeconds: -1, settleMs: 1000 });
   const emitted: number[][] = [];
   source.on('aspired', (_name: string, versions: AspiredVersion[]) => emitted.push(versions.map((v) => v.version)));
   try {
-    // Version 1's files are old (ctime is not: it was just written), so it settles after 400 ms.
+    // Version 1's files are old (ctime is not: it was just written), so it settles after 1 s.
     await source.setModels([{ name: 'm', basePath: base, versionPolicy: { kind: 'latest', numVersions: 1 } }]);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 6000;
     while (!emitted.some((e) => e.includes(1)) && Date.now() < deadline) await sleep(50);
     emitted.length = 0;
     // A new version is copied in and everything is touched: version 1 is still the one emitted.
@@ -86,9 +86,9 @@ test('a settled version stays emitted while its files are touched; a new one wai
     expect(emitted.length).toBeGreaterThanOrEqual(2);
     expect(emitted.filter((e) => e.join() !== '1')).toEqual([]);
     // Once version 2 has been quiet for the settle time, the policy picks it.
-    await sleep(500);
+    await sleep(1100);
     await source.scanNow();
-    await sleep(500);
+    await sleep(1100);
     await source.scanNow();
     expect(emitted[emitted.length - 1]).toEqual([2]);
   } finally {
@@ -99,7 +99,8 @@ test('a settled version stays emitted while its files are touched; a new one wai
 test('--file_system_poll_wait_seconds=0: a version still being written at start is emitted once settled; one added later never is', async () => {
   const base = path.join(tmp, 'm');
   addVersion(base, 1); // written just now: not settled yet
-  const source = new FileSystemSource({ pollWaitSeconds: 0, settleMs: 300 });
+  // A settle time well above the few milliseconds between the write and the first look, even on a busy machine.
+  const source = new FileSystemSource({ pollWaitSeconds: 0, settleMs: 1000 });
   const emitted: number[][] = [];
   source.on('aspired', (_name: string, versions: AspiredVersion[]) => emitted.push(versions.map((v) => v.version)));
   try {
@@ -107,9 +108,9 @@ test('--file_system_poll_wait_seconds=0: a version still being written at start 
     source.start();
     expect(emitted).toEqual([[]]);
     addVersion(base, 2);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 6000;
     while (!emitted.some((e) => e.includes(1)) && Date.now() < deadline) await sleep(50);
-    await sleep(800);
+    await sleep(1500);
   } finally {
     await source.stop();
   }
