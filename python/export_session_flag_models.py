@@ -21,6 +21,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2  # noqa: E402
 
+from export_runtime_models import export_xla_jit  # noqa: E402  (the runtime tests' XLA model)
+
 
 def export_matmul(path):
     g = tf.Graph()
@@ -29,16 +31,6 @@ def export_matmul(path):
         y = tf.identity(tf.matmul(x, tf.constant([[1.0], [1.0]])), name="y")
         with tf.compat.v1.Session(graph=g) as s:
             tf.compat.v1.saved_model.simple_save(s, path, {"x": x}, {"y": y})
-
-
-def export_xla_jit(path):
-    class M(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")], jit_compile=True)
-        def serving_default(self, x):
-            return {"y": 2.0 * x + 1.0}
-
-    m = M()
-    tf.saved_model.save(m, path, signatures={"serving_default": m.serving_default})
 
 
 def matmul_answer(path, x, bfloat16):
@@ -54,7 +46,7 @@ def main():
     out, x = sys.argv[1], json.loads(sys.argv[2])
     matmul = os.path.join(out, "matmul", "1")
     export_matmul(matmul)
-    export_xla_jit(os.path.join(out, "xla_jit", "1"))
+    export_xla_jit(tf, os.path.join(out, "xla_jit", "1"))
     json.dump({"fp32": matmul_answer(matmul, x, False), "bf16": matmul_answer(matmul, x, True)}, sys.stdout)
 
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as protobuf from 'protobufjs';
 import { ServingError, invalidArgument, notFound } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
+import { debugString } from '../proto/debug-string';
 import { protoRoot, protoType } from '../proto/root';
 import { BatchingOptions, BatchingParametersProto, batchingOptionsFromProto } from './batching-parameters';
 import {
@@ -96,60 +97,6 @@ interface SessionBundleConfigProto {
 }
 
 // ---------------------------------------------------------------------------
-// protobuf's DebugString, for the errors TF Serving builds with it
-// ---------------------------------------------------------------------------
-
-function cEscape(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) {
-    if (b === 0x0a) out += '\\n';
-    else if (b === 0x0d) out += '\\r';
-    else if (b === 0x09) out += '\\t';
-    else if (b === 0x22) out += '\\"';
-    else if (b === 0x27) out += "\\'";
-    else if (b === 0x5c) out += '\\\\';
-    else if (b < 0x20 || b >= 0x7f) out += `\\${b.toString(8).padStart(3, '0')}`;
-    else out += String.fromCharCode(b);
-  }
-  return out;
-}
-
-function debugValue(field: protobuf.Field, value: unknown, indent: string): string {
-  if (field.resolvedType instanceof protobuf.Type) {
-    return ` {\n${debugFields(field.resolvedType, value as protobuf.Message, `${indent}  `)}${indent}}\n`;
-  }
-  if (field.resolvedType instanceof protobuf.Enum) {
-    return `: ${field.resolvedType.valuesById[value as number] ?? String(value)}\n`;
-  }
-  if (field.type === 'string') return `: "${cEscape(Buffer.from(value as string, 'utf8'))}"\n`;
-  if (field.type === 'bytes') return `: "${cEscape(value as Uint8Array)}"\n`;
-  return `: ${String(value)}\n`;
-}
-
-/** Fields in number order, unset (default) scalars left out, as protobuf's DebugString prints them. */
-function debugFields(type: protobuf.Type, message: protobuf.Message, indent = ''): string {
-  let out = '';
-  const m = message as unknown as Record<string, unknown>;
-  for (const field of [...type.fieldsArray].sort((a, b) => a.id - b.id)) {
-    field.resolve();
-    const value = m[field.name];
-    if (value === undefined || value === null) continue;
-    if (field.repeated) {
-      for (const v of value as unknown[]) out += `${indent}${field.name}${debugValue(field, v, indent)}`;
-      continue;
-    }
-    if (!(field.resolvedType instanceof protobuf.Type) && !field.hasPresence) {
-      const isDefault =
-        value === false || value === '' || (typeof value === 'number' && value === 0) ||
-        (value instanceof Uint8Array && value.length === 0) || (typeof value === 'object' && String(value) === '0');
-      if (isDefault) continue;
-    }
-    out += `${indent}${field.name}${debugValue(field, value, indent)}`;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------
 
@@ -188,10 +135,10 @@ function adapterConfig(
     message = found.decode(value);
   } catch {
     const anyType = protoType('google.protobuf.Any');
-    throw invalidArgument(`Malformed content of Any: ${debugFields(anyType, anyType.fromObject({ type_url: typeUrl, value }))}`);
+    throw invalidArgument(`Malformed content of Any: ${debugString(anyType, anyType.fromObject({ type_url: typeUrl, value }))}`);
   }
   if (typeName !== SAVED_MODEL_BUNDLE_SOURCE_ADAPTER_CONFIG_TYPE) {
-    throw invalidArgument(`Couldn't find factory for config proto message type ${typeName}\nconfig=${debugFields(found, message)}`);
+    throw invalidArgument(`Couldn't find factory for config proto message type ${typeName}\nconfig=${debugString(found, message)}`);
   }
   const payload = anyPayloadOf(anyObject);
   if (payload) return { config: (payload.object['legacy_config'] ?? {}) as SessionBundleConfigProto };
