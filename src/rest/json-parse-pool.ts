@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ServingError } from '../errors/serving-error';
+import { ServingError, invalidArgument, toServingError } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
 import { log } from '../log/logger';
+import { DEFAULT_SIGNATURE } from '../inference/model-spec';
 import { InputSpec, InputSpecLookup, JsonPredictFormat, JsonPredictRequest, parsePredictRequest } from '../rest-json/predict-request';
 import { DataType } from '../tensor/dtype';
 import { NumericTensor, Tensor } from '../tensor/tensor';
@@ -22,9 +23,23 @@ import { NumericTensor, Tensor } from '../tensor/tensor';
 /** Bodies from this size on go to a parse thread. */
 export const OFF_THREAD_BYTES = 64 * 1024;
 
+/** Every signature's inputs, by signature name then input alias. */
+export type SignatureInputs = ReadonlyMap<string, ReadonlyMap<string, InputSpec>>;
+
+/** What a parse thread is sent for the lookup: the servable's signatures, or the error acquiring it met. */
 export type SignatureSpecs =
-  | { readonly defaultName: string; readonly signatures: Record<string, Record<string, InputSpec>> }
+  | { readonly signatures: SignatureInputs }
   | { readonly error: { readonly code: Code; readonly message: string } };
+
+/** The codec's signature lookup over `signatures` ('' = the default signature), as TF Serving words its miss. */
+export function inputSpecLookup(signatures: () => SignatureInputs): InputSpecLookup {
+  return (signatureName) => {
+    const key = signatureName || DEFAULT_SIGNATURE;
+    const inputs = signatures().get(key);
+    if (!inputs) throw invalidArgument(`Serving signature name: "${key}" not found in signature def`);
+    return inputs;
+  };
+}
 
 export interface ParseJob {
   readonly id: number;
@@ -61,16 +76,24 @@ export class JsonParsePool {
   constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
 
   /**
-   * `specsFor()` acquires what the lookup needs (called once, on this thread); `inlineLookup` is the
-   * same lookup for the inline path.
+   * `signatures()` acquires the version the body is for and returns its signatures' inputs; it may throw
+   * (no such model or version). Inline it is called where the codec looks the signature up; for a parse
+   * thread it is called first, and an error it throws is raised there at the same point.
    */
-  async parse(body: Buffer, inlineLookup: InputSpecLookup, specsFor: () => SignatureSpecs): Promise<JsonPredictRequest> {
+  async parse(body: Buffer, signatures: () => SignatureInputs): Promise<JsonPredictRequest> {
     const worker = body.byteLength >= OFF_THREAD_BYTES ? this.pick() : undefined;
-    if (!worker) return parsePredictRequest(body, inlineLookup);
+    if (!worker) return parsePredictRequest(body, inputSpecLookup(signatures));
     const id = this.nextId++;
     // The body is ours alone when it fills its buffer (Buffer.concat of a large body): move it.
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-    const job: ParseJob = { id, body, specs: specsFor() };
+    let specs: SignatureSpecs;
+    try {
+      specs = { signatures: signatures() };
+    } catch (err) {
+      const e = toServingError(err);
+      specs = { error: { code: e.code, message: e.message } };
+    }
+    const job: ParseJob = { id, body, specs };
     return new Promise<JsonPredictRequest>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const held = this.jobs.get(worker)!;

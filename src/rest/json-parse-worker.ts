@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import { ServingError, invalidArgument, toServingError } from '../errors/serving-error';
-import { InputSpec, parsePredictRequest } from '../rest-json/predict-request';
+import { ServingError, toServingError } from '../errors/serving-error';
+import { InputSpecLookup, parsePredictRequest } from '../rest-json/predict-request';
 import { isStringTensor, Tensor } from '../tensor/tensor';
-import { ParseJob, ParseReply, SignatureSpecs, WireTensor } from './json-parse-pool';
+import { ParseJob, ParseReply, SignatureSpecs, WireTensor, inputSpecLookup } from './json-parse-pool';
 
 /**
  * A JSON-parse thread of the REST front end: turns a large :predict body into input tensors off the
@@ -10,14 +10,13 @@ import { ParseJob, ParseReply, SignatureSpecs, WireTensor } from './json-parse-p
  * identical; the signature lookup answers from the specs the main thread sent, or throws the error the
  * main thread met while acquiring the servable, at the point the inline parse would have.
  */
-function lookup(specs: SignatureSpecs): (signatureName: string) => ReadonlyMap<string, InputSpec> {
-  return (signatureName) => {
-    if ('error' in specs) throw new ServingError(specs.error.code, specs.error.message);
-    const key = signatureName || specs.defaultName;
-    const inputs = specs.signatures[key];
-    if (!inputs) throw invalidArgument(`Serving signature name: "${key}" not found in signature def`);
-    return new Map(Object.entries(inputs));
-  };
+function lookup(specs: SignatureSpecs): InputSpecLookup {
+  if ('error' in specs) {
+    return () => {
+      throw new ServingError(specs.error.code, specs.error.message);
+    };
+  }
+  return inputSpecLookup(() => specs.signatures);
 }
 
 /**

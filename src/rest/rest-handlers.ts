@@ -1,13 +1,12 @@
-import { invalidArgument, notFound, toServingError } from '../errors/serving-error';
+import { notFound } from '../errors/serving-error';
 import { classify } from '../inference/classify';
 import { getModelMetadata, SIGNATURE_DEF_FIELD } from '../inference/metadata';
-import { DEFAULT_SIGNATURE, ModelSpecInput, acquireServable } from '../inference/model-spec';
+import { ModelSpecInput, acquireServable } from '../inference/model-spec';
 import { getModelStatus } from '../inference/model-status';
 import { PredictOptions, predictOn } from '../inference/predict';
 import { regress } from '../inference/regress';
 import { ServableHandle, ServableManager } from '../lifecycle/manager';
 import { RunContext, Servable } from '../lifecycle/servable';
-import { InputSpec } from '../rest-json/predict-request';
 import {
   parseExamplesRequest,
   writeClassifyResponse,
@@ -16,7 +15,7 @@ import {
   writePredictResponse,
   writeRegressResponse,
 } from '../rest-json';
-import { JsonParsePool, SignatureSpecs } from './json-parse-pool';
+import { JsonParsePool, SignatureInputs } from './json-parse-pool';
 import { RestAnswer, RestHandlers } from './rest-server';
 import { RestRoute, UrlVersion } from './rest-routes';
 
@@ -33,7 +32,6 @@ export class RestApiHandlers implements RestHandlers {
     /** Where :predict bodies are parsed: large ones off the event loop. */
     private readonly parser = new JsonParsePool(),
   ) {}
-
 
   async handle(route: RestRoute, body: Buffer, ctx: RunContext, out: { int64AsStrings: boolean }): Promise<RestAnswer> {
     switch (route.kind) {
@@ -77,26 +75,9 @@ export class RestApiHandlers implements RestHandlers {
     // tensors, and those tensors must run on the version they were built for.
     const held: { handle?: ServableHandle<Servable> } = {};
     try {
-      const lookup = (signatureName: string): ReadonlyMap<string, InputSpec> => {
-        held.handle ??= acquireServable(this.manager, this.spec(route, signatureName));
-        const key = signatureName || DEFAULT_SIGNATURE;
-        const signature = held.handle.servable.signatures.get(key);
-        if (!signature) throw invalidArgument(`Serving signature name: "${key}" not found in signature def`);
-        return signature.inputs;
-      };
-      const req = await this.parser.parse(body, lookup, () => {
-        try {
-          lookup(DEFAULT_SIGNATURE); // acquires the version (or throws as the inline lookup would)
-        } catch (err) {
-          if (!held.handle) {
-            const e = toServingError(err);
-            return { error: { code: e.code, message: e.message } };
-          }
-        }
-        return specsOf(held.handle!.servable);
-      });
-      const handle = held.handle ?? acquireServable(this.manager, this.spec(route, req.signatureName));
-      held.handle = handle;
+      const acquire = (): ServableHandle<Servable> => (held.handle ??= acquireServable(this.manager, this.spec(route, '')));
+      const req = await this.parser.parse(body, () => signatureInputsOf(acquire().servable));
+      const handle = acquire();
       const out = await predictOn(handle, { modelSpec: this.spec(route, req.signatureName), inputs: req.inputs, outputFilter: [] }, this.opts, ctx);
       return { body: writePredictResponse(out.outputs, req.format, { int64AsStrings }), runtimeMicros: out.runtimeMicros };
     } finally {
@@ -116,17 +97,13 @@ export class RestApiHandlers implements RestHandlers {
   }
 }
 
-/** Every signature's input dtypes, for a parse thread (one servable's, computed once). */
-const specsCache = new WeakMap<Servable, SignatureSpecs>();
-function specsOf(servable: Servable): SignatureSpecs {
-  let specs = specsCache.get(servable);
-  if (!specs) {
-    const signatures: Record<string, Record<string, InputSpec>> = {};
-    for (const [name, sig] of servable.signatures) {
-      signatures[name] = Object.fromEntries([...sig.inputs].map(([alias, info]) => [alias, { dtype: info.dtype }]));
-    }
-    specs = { defaultName: DEFAULT_SIGNATURE, signatures };
-    specsCache.set(servable, specs);
+/** Every signature's input dtypes (what the JSON codec needs), computed once per servable. */
+const inputsCache = new WeakMap<Servable, SignatureInputs>();
+function signatureInputsOf(servable: Servable): SignatureInputs {
+  let inputs = inputsCache.get(servable);
+  if (!inputs) {
+    inputs = new Map([...servable.signatures].map(([name, sig]) => [name, new Map([...sig.inputs].map(([alias, info]) => [alias, { dtype: info.dtype }]))]));
+    inputsCache.set(servable, inputs);
   }
-  return specs;
+  return inputs;
 }

@@ -21,7 +21,7 @@ function mainThreadCpu(): number {
 
 const specs = new Map([['x', { dtype: 1 }]]);
 const lookup = () => specs;
-const signatures = { defaultName: 'serving_default', signatures: { serving_default: { x: { dtype: 1 } } } };
+const signatures = () => new Map([['serving_default', specs]]);
 // One 224x224x3 image of floats in [0, 1) with 4 decimals, as a REST client sends it: about 1 MB.
 const image = Array.from({ length: 224 }, (_, i) => Array.from({ length: 224 }, (_, j) => [0, 1, 2].map((c) => ((i * 7 + j * 3 + c) % 10000) / 10000)));
 const body = Buffer.from(JSON.stringify({ instances: [image] }));
@@ -29,7 +29,7 @@ const body = Buffer.from(JSON.stringify({ instances: [image] }));
 test('a 1 MB image parses on a parse thread: same tensor as inline, a fraction of the calling thread\'s CPU', async () => {
   const pool = new JsonParsePool(2);
   const inline = parsePredictRequest(body, lookup);
-  const offThread = await pool.parse(Buffer.from(body), lookup, () => signatures); // starts the threads
+  const offThread = await pool.parse(Buffer.from(body), signatures); // starts the threads
   expect(offThread.format).toBe('row');
   const [a, b] = [inline.inputs.get('x')!, offThread.inputs.get('x')!];
   expect(b.shape).toEqual([1, 224, 224, 3]);
@@ -42,7 +42,7 @@ test('a 1 MB image parses on a parse thread: same tensor as inline, a fraction o
   for (let i = 0; i < runs; i++) parsePredictRequest(body, lookup);
   const inlineCpu = mainThreadCpu() - t;
   t = mainThreadCpu();
-  await Promise.all(bodies.map((b) => pool.parse(b, lookup, () => signatures)));
+  await Promise.all(bodies.map((b) => pool.parse(b, signatures)));
   const pooledCpu = mainThreadCpu() - t;
   console.log(`${runs} parses of a ${(body.length / 1e6).toFixed(1)} MB image: calling thread ${inlineCpu.toFixed(2)} s inline, ${pooledCpu.toFixed(2)} s with parse threads`);
   // Measured: a tenth (Node 20) to a third (Node 24, whose inline parse is faster); inline would be all of it.
@@ -51,7 +51,7 @@ test('a 1 MB image parses on a parse thread: same tensor as inline, a fraction o
 
 test('small bodies parse inline, and parse errors keep the inline wording', async () => {
   const pool = new JsonParsePool(1);
-  await expect(pool.parse(Buffer.from('{"instances": [1.0, }'), lookup, () => signatures)).rejects.toThrow(/^JSON Parse error: .* at offset: 20$/);
+  await expect(pool.parse(Buffer.from('{"instances": [1.0, }'), signatures)).rejects.toThrow(/^JSON Parse error: .* at offset: 20$/);
   const big = Buffer.from(`{"instances": [${'1.0,'.repeat(40000)}]}`);
   let inlineMessage = '';
   try {
@@ -60,7 +60,7 @@ test('small bodies parse inline, and parse errors keep the inline wording', asyn
     inlineMessage = (err as Error).message;
   }
   expect(inlineMessage).toMatch(/^JSON Parse error: /);
-  await expect(pool.parse(big, lookup, () => signatures)).rejects.toThrow(inlineMessage);
+  await expect(pool.parse(big, signatures)).rejects.toThrow(inlineMessage);
 });
 
 test('a parse in flight keeps the process alive; idle parse threads never do', () => {
@@ -69,8 +69,7 @@ test('a parse in flight keeps the process alive; idle parse threads never do', (
 const { JsonParsePool } = require(${JSON.stringify(path.join(REPO, 'dist/rest/json-parse-pool.js'))});
 const pool = new JsonParsePool(1);
 const body = Buffer.from(JSON.stringify({ instances: Array.from({ length: 30000 }, (_, i) => i) }));
-const specs = { defaultName: 'serving_default', signatures: { serving_default: { x: { dtype: 1 } } } };
-pool.parse(body, () => new Map([['x', { dtype: 1 }]]), () => specs).then((r) => console.log(JSON.stringify(r.inputs.get('x').shape)));`;
+pool.parse(body, () => new Map([['serving_default', new Map([['x', { dtype: 1 }]])]])).then((r) => console.log(JSON.stringify(r.inputs.get('x').shape)));`;
   const out = execFileSync(process.execPath, ['-e', script], { timeout: 20000 }).toString();
   expect(out).toBe('[30000]\n');
 });
