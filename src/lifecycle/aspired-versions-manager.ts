@@ -28,7 +28,7 @@ interface Wanted {
 }
 
 /** A small counting semaphore whose size can change: bounds concurrent loads. */
-export class Slots {
+class Slots {
   private size: number;
   private taken = 0;
   private readonly waiting: Array<() => void> = [];
