@@ -7,6 +7,9 @@
 #   bench/run.sh --cpu [--seconds S] [--server-args "..."]
 #                           CPU per request by thread (main, front end, TensorFlow, load generator) for
 #                           gRPC and REST, tiny and MobileNet (bench/lib/cpu_per_request.py, bench/CPU.md)
+#   bench/run.sh --v2 [--seconds S] [--rounds R] [--conc 1,8,32]
+#                           Open Inference Protocol gRPC ModelInfer vs TF Serving Predict on half_plus_two, same
+#                           server, same run, with the ratio (bench/lib/v2_vs_predict.py, bench/V2.md)
 #
 # Sets up what it needs, each step cached and skipped when up to date:
 #   1. the project (scripts/setup.sh: .venv with TensorFlow, npm packages, tfjs-node binding, dist/);
@@ -67,8 +70,8 @@ fi
 
 # --- 3. bare C++ gRPC server ------------------------------------------------------------------------
 cpp_ok=1
-if [[ ${1:-} == --cpu ]]; then
-  cpp_ok=0  # the CPU accounting needs no C++ server
+if [[ ${1:-} == --cpu || ${1:-} == --v2 ]]; then
+  cpp_ok=0  # the CPU accounting and the V2 comparison need no C++ server
 elif ! command -v protoc >/dev/null || ! command -v grpc_cpp_plugin >/dev/null || ! pkg-config --exists grpc++ protobuf 2>/dev/null; then
   if [[ ${BENCH_NO_APT:-0} != 1 && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     say "installing Debian's libgrpc++-dev, protobuf-compiler-grpc, libprotobuf-dev (for the bare C++ server)"
@@ -94,6 +97,10 @@ say "setup took $(( $(date +%s) - started )) s"
 if [[ ${1:-} == --cpu ]]; then
   shift
   exec .venv/bin/python "$bench/lib/cpu_per_request.py" --command "bash bench/run.sh --cpu${*:+ $*}" "$@"
+fi
+if [[ ${1:-} == --v2 ]]; then
+  shift
+  exec .venv/bin/python "$bench/lib/v2_vs_predict.py" --command "bash bench/run.sh --v2${*:+ $*}" "$@"
 fi
 # --- 5. measure ---------------------------------------------------------------------------------------
 results="$bench/RESULTS.md"

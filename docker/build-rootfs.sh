@@ -4,7 +4,7 @@
 # run without a Docker engine:
 #
 #   OUT/app/{package.json,dist,proto,bin}     the compiled server
-#   OUT/app/native/build/Release, native/lib  the runtime addon and TF-Text's op libraries (copied)
+#   OUT/app/native/build/Release, native/lib  the runtime and listening-socket addons and TF-Text's op libraries (copied)
 #   OUT/app/node_modules                      production packages only (as `npm prune --omit=dev` leaves them)
 #     @tensorflow/tfjs-node/deps/lib          the wheel's libtensorflow_cc.so.2 + libtensorflow_framework.so.2,
 #                                             copied, as TFSERVING_COPY_LIBS=1 does (no symlinks into .venv)
@@ -73,10 +73,10 @@ done < <(find "$app" -type l)
 [[ -f $app/node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow_cc.so.2 ]] || fail "libtensorflow_cc.so.2 is not in the tree."
 
 
-say "copying the runtime addon (native/build/Release/tf_runtime.node) and TF-Text's op libraries"
-[[ -f $root/native/build/Release/tf_runtime.node ]] || fail "native/ is not built: run 'npm run setup' first."
+say "copying the runtime addon (native/build/Release/tf_runtime.node), the listening-socket addon (net_listen.node) and TF-Text's op libraries"
+[[ -f $root/native/build/Release/tf_runtime.node && -f $root/native/build/Release/net_listen.node ]] || fail "native/ is not built: run 'npm run setup' first."
 mkdir -p "$app/native/build/Release" "$app/native/lib"
-cp "$root/native/build/Release/tf_runtime.node" "$app/native/build/Release/"
+cp "$root/native/build/Release/tf_runtime.node" "$root/native/build/Release/net_listen.node" "$app/native/build/Release/"
 [[ -d $root/native/lib/tensorflow_text ]] && cp -rL "$root/native/lib/tensorflow_text" "$app/native/lib/"
 
 say "copying the TFLite binding and its runtime library"

@@ -27,6 +27,12 @@
         "-l:libtensorflow_framework.so.2",
         "-Wl,-rpath,\\$$ORIGIN/../../../node_modules/@tensorflow/tfjs-node/deps/lib"
       ]
+    },
+    {
+      "target_name": "net_listen",
+      "sources": ["src/listen_socket.cc"],
+      "cflags_cc": ["-O2"],
+      "defines": ["NAPI_VERSION=8"]
     }
   ]
 }

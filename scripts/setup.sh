@@ -128,7 +128,7 @@ EOF
 # runtime"); it links the libraries staged under tfjs-node's deps/ above.
 {
   native_stamp=$( (cat native/binding.gyp native/src/* ; echo "$binding_stamp") | sha256sum | cut -c1-16)
-  if [[ -f native/build/Release/tf_runtime.node && -f native/build/.stamp && $(cat native/build/.stamp) == "$native_stamp" ]]; then
+  if [[ -f native/build/Release/tf_runtime.node && -f native/build/Release/net_listen.node && -f native/build/.stamp && $(cat native/build/.stamp) == "$native_stamp" ]]; then
     say "runtime addon up to date (native/)"
   else
     say "compiling the runtime addon (native/)"

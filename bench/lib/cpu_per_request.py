@@ -253,8 +253,31 @@ def projection(rows):
     return "\n".join(lines)
 
 
+def ratios(by_mode):
+    """Throughput and main-thread CPU of each threaded mode against the main-thread mode, same run."""
+    base_mode = by_mode[0][0]
+    base = dict((r["name"], r) for r in by_mode[0][1] if r.get("ok"))
+    head = "| workload | " + " | ".join("req/s ×, %s vs %s" % (label(m), label(base_mode)) for m, _ in by_mode[1:]) + " |"
+    lines = [head, "|---|" + "---|" * (len(by_mode) - 1)]
+    for name in [w[0] for w in WORKLOADS]:
+        cells = []
+        for _, rows in by_mode[1:]:
+            r = next((x for x in rows if x["name"] == name and x.get("ok")), None)
+            b = base.get(name)
+            cells.append("%.2f" % ((r["ok"] / r["elapsed_s"]) / (b["ok"] / b["elapsed_s"])) if r and b else "n/a")
+        lines.append("| %s | %s |" % (name, " | ".join(cells)))
+    return "\n".join(lines)
+
+
+def label(threads):
+    return "main thread only (--front_end_threads=0)" if threads == 0 else "%d front-end threads" % threads
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--front-end-threads", default="0,%d" % os.cpu_count(),
+                    help="comma-separated --front_end_threads values measured one after the other (default: 0 and the cores)")
+    ap.add_argument("--connections", type=int, default=8, help="gRPC connections per ghz run (REST: one per concurrent request)")
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--results", default=os.path.join(harness.BENCH, "CPU.md"))
@@ -264,20 +287,29 @@ def main():
     opts.server_args = opts.server_args.split()
     opts.cache = harness.CACHE
     opts.ghz_cpus = 1
-    opts.connections = 1
     manifest = json.load(open(os.path.join(harness.CACHE, "bench-models", "manifest.json")))
     bodies = json_bodies(manifest, harness.CACHE)
     started = time.time()
-    rows = measure(opts, manifest, bodies)
-    t, p = table(rows), projection(rows)
-    text = ("## CPU per request by thread (%s, %s)\n\n`%s` on %s; load generator on the same machine, one "
-            "connection per ghz run, %g s per workload after %g s of warm-up; took %.0f s.\n\n%s\n\n"
-            "Projection (not a measurement): throughput = min(one core / main-thread CPU per request, "
-            "N cores / server CPU per request), i.e. the main thread cannot use more than one core and "
-            "every other thread spreads over all N; the load generator is assumed elsewhere.\n\n%s\n") % (
-        datetime.date.today().isoformat(), " ".join(opts.server_args) or "default flags", opts.command,
-        "%s cores, %s, %s" % harness.machine_info(),
-        opts.seconds, opts.warmup, time.time() - started, t, p)
+    extra = opts.server_args
+    by_mode = []
+    for threads in [int(t) for t in opts.front_end_threads.split(",")]:
+        harness.log("server with --front_end_threads=%d" % threads)
+        opts.server_args = extra + ["--front_end_threads=%d" % threads]
+        by_mode.append((threads, measure(opts, manifest, bodies)))
+    sections = []
+    for threads, rows in by_mode:
+        sections.append("### %s\n\n%s\n\nProjection (not a measurement): throughput = min(one core / main-thread CPU "
+                        "per request, N cores / server CPU per request), i.e. the main thread cannot use more than one "
+                        "core and every other thread spreads over all N; the load generator is assumed elsewhere.\n\n%s"
+                        % (label(threads), table(rows), projection(rows)))
+    if len(by_mode) > 1:
+        sections.append("### Side by side (same run)\n\n%s" % ratios(by_mode))
+    text = ("## CPU per request by thread (%s, %s)\n\n`%s` on %s; load generator on the same machine, %d gRPC "
+            "connections per ghz run (REST: one keep-alive connection per concurrent request), %g s per workload "
+            "after %g s of warm-up; took %.0f s.\n\n%s\n") % (
+        datetime.date.today().isoformat(), " ".join(extra) or "default flags", opts.command,
+        "%s cores, %s, %s" % harness.machine_info(), opts.connections,
+        opts.seconds, opts.warmup, time.time() - started, "\n\n".join(sections))
     print(text)
     with open(opts.results, "a") as f:
         f.write("\n" + text)

@@ -43,6 +43,15 @@ export class BatchingServable implements Servable {
     return this.inner.rawSignatureDefEntries;
   }
 
+  get batching(): BatchingOptions {
+    return this.opts;
+  }
+
+  /** The inner session's id: another thread runs it through batching queues of its own (see `batching`). */
+  shareSession(): number | undefined {
+    return this.inner.shareSession?.();
+  }
+
   /** Queues now alive (one per kind of request seen recently); idle ones are dropped. */
   get queueCount(): number {
     return this.queues.size;

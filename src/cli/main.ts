@@ -4,7 +4,7 @@ import { serverOptionsFromFlags } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
 import { log } from '../log/logger';
 import { ModelServer } from '../server/model-server';
-import { serverVersion } from './version';
+import { serverVersion } from '../config/server-version';
 
 /** TF Serving exits with -1 (255) on bad flags and failed start-up. */
 const EXIT_FAILURE = 255;

@@ -57,7 +57,7 @@ export const FLAGS: readonly FlagSpec[] = [
   flag('rest_api_port', 'int', 0, true, 'Port to listen on for HTTP/REST API. 0 disables it.'),
   flag('rest_api_num_threads', 'int', 4 * cpus, false, 'Number of threads for HTTP/REST API processing.', {
     defaultText: '4 × CPUs',
-    note: 'REST is served on the event loop (large :predict bodies are parsed on a small pool of JSON threads): there is no request thread pool to size',
+    note: 'REST and gRPC are both served by the front-end threads (--front_end_threads); there is no per-protocol pool to size',
   }),
   flag('rest_api_timeout_in_ms', 'int', 30000, true, 'Timeout for HTTP/REST API calls.'),
   flag('rest_api_enable_cors_support', 'bool', false, true, 'Enable CORS headers in REST API responses.'),
@@ -103,7 +103,7 @@ export const FLAGS: readonly FlagSpec[] = [
   }),
   flag('grpc_max_threads', 'int', 4 * cpus, false, 'Max threads for gRPC request handling.', {
     defaultText: '4 × CPUs',
-    note: 'gRPC is served on the event loop (runs go to the native run pool): there is no gRPC thread pool to size',
+    note: 'gRPC and REST are both served by the front-end threads (--front_end_threads); there is no per-protocol pool to size',
   }),
   flag('enable_model_warmup', 'bool', true, true, 'Replay assets.extra/tf_serving_warmup_requests at load.'),
   flag('num_request_iterations_for_warmup', 'int', 0, true, 'Times each warmup record is replayed.'),
@@ -136,6 +136,9 @@ export const FLAGS: readonly FlagSpec[] = [
   ours('wait_for_models_at_startup', 'bool', true, true, 'Open the ports only once every model has a version serving (TF Serving\'s behaviour); false opens them at once and answers UNAVAILABLE until then.'),
   ours('grpc_bind_address', 'string', '0.0.0.0', true, 'Address the gRPC port listens on (TF Serving: all interfaces).'),
   ours('rest_api_bind_address', 'string', '', true, 'Address the REST port listens on; empty = all interfaces (:: then 0.0.0.0, as TF Serving).'),
+  ours('front_end_threads', 'int', cpus, true, 'Threads that accept, decode, run and encode requests (gRPC and REST, sharing the ports); the main thread keeps config, loading and metrics. 0 serves on the main thread.', {
+    defaultText: 'CPUs',
+  }),
   ours('drain_timeout_seconds', 'int', 30, true, 'On SIGTERM/SIGINT, how long requests in flight may take to finish before they are cut off.'),
   ours('rest_api_ssl_config_file', 'string', '', true, 'SSLConfig text proto file (PEM contents inline) for TLS on the REST port; TF Serving has no REST TLS.'),
   ours('rest_api_max_request_bytes', 'int', 512 * 1024 * 1024, true, 'Largest REST request body (after gzip decompression); larger ones get HTTP 413.'),

@@ -1,5 +1,6 @@
 import { invalidArgument, unimplemented } from '../errors/serving-error';
 import { protoType } from '../proto/root';
+import { LoggingConfigOptions, LoggingConfigProto, loggingConfigOf } from './logging-config';
 import { TextProtoParseError, invalidProtobufFile, parseTextProto, readTextProtoFile } from './text-proto';
 
 /**
@@ -36,7 +37,7 @@ export interface ModelConfigProto {
   model_platform?: string;
   model_version_policy?: ServableVersionPolicyProto;
   version_labels?: Record<string, string>;
-  logging_config?: Record<string, unknown>;
+  logging_config?: LoggingConfigProto;
 }
 
 export interface ModelServerConfigProto {
@@ -64,6 +65,8 @@ export interface ModelConfigOptions {
   versionPolicy: VersionPolicy;
   /** Label → version, exactly as configured (checked against loaded versions later, §4.7). */
   versionLabels: Map<string, number>;
+  /** Request logging (src/request-logging/), when logging_config is set. */
+  logging?: LoggingConfigOptions;
 }
 
 export interface ModelServerConfigOptions {
@@ -183,6 +186,7 @@ export function validateModelServerConfig(
       platform,
       versionPolicy: versionPolicyOf(model.model_version_policy, name),
       versionLabels,
+      logging: model.logging_config ? loggingConfigOf(model.logging_config, name) : undefined,
     };
   });
   return { hasModelConfigList: true, models };

@@ -60,6 +60,8 @@ export interface ServerOptions {
   /** TensorFlow's session options, op libraries and XLA switch (src/runtime/tensorflow). */
   readonly tensorflow: TensorFlowRuntimeOptions;
   /** --enable_profiler: TensorFlow's ProfilerService on the gRPC port. */
+  /** --front_end_threads: 0 = the main thread serves requests. */
+  readonly frontEndThreads: number;
   readonly enableProfiler: boolean;
   /** --platform_config_file, when given: what it set (already applied to the options above). */
   readonly platformConfig?: PlatformConfigOptions;
@@ -160,6 +162,7 @@ function flagOptions(
     grpcPort,
     grpcSocketPath,
     grpcBindAddress: f.grpc_bind_address as string,
+    frontEndThreads: Math.max(0, f.front_end_threads as number),
     restApiBindAddress: f.rest_api_bind_address as string,
     restApiPort: f.rest_api_port as number,
     restApiTimeoutMs: f.rest_api_timeout_in_ms as number,

@@ -25,8 +25,12 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Resolves once the connection is gone. A session that is merely closing (`closed`: a GOAWAY went either
+ * way) may still be writing its last answers, so only its 'close' event counts.
+ */
 const closedEvent = (session: http2.Http2Session): Promise<void> =>
-  session.closed || session.destroyed ? Promise.resolve() : new Promise((resolve) => session.once('close', () => resolve()));
+  session.destroyed ? Promise.resolve() : new Promise((resolve) => session.once('close', () => resolve()));
 
 /**
  * The gRPC port's listeners and HTTP/2 connections, closed without losing a request: at shutdown and when
@@ -82,6 +86,11 @@ export class GrpcConnections {
   async clientsGone(timeoutMs: number): Promise<void> {
     const told = [...this.sessions].filter((s) => this.told.has(s));
     await within(timeoutMs, Promise.all(told.map(closedEvent)));
+  }
+
+  /** Resolves once every connection is gone (their last answers written), or after timeoutMs. */
+  async allClosed(timeoutMs: number): Promise<void> {
+    await within(timeoutMs, Promise.all([...this.sessions].map(closedEvent)));
   }
 
   private notify(session: http2.ServerHttp2Session): Promise<boolean | undefined> {

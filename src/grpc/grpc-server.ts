@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as fs from 'node:fs';
 import http2 = require('node:http2');
+import * as net from 'node:net';
 import { SslOptions } from '../config/ssl-config';
 import { log } from '../log/logger';
 import { ConnectionAgeOptions, GrpcConnections } from './grpc-connections';
@@ -38,6 +39,8 @@ export interface GrpcListenOptions {
   channelArguments: Record<string, string | number>;
   /** --ssl_config_file: TLS (and with clientVerify, mutual TLS) on every gRPC listener. */
   ssl?: SslOptions;
+  /** A listening TCP socket (a front-end thread's share of the port) used instead of binding `port`. */
+  fd?: number;
 }
 
 function credentials(ssl: SslOptions | undefined): grpc.ServerCredentials {
@@ -57,12 +60,16 @@ function serverOptions(args: Record<string, string | number>): grpc.ServerOption
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   };
-  const ours = new Set<string>(Object.values(AGE_ARGUMENTS));
-  for (const [k, v] of Object.entries(args)) {
-    if (KNOWN_ARGUMENTS.has(k)) opts[k] = v;
-    else if (!ours.has(k)) log.warn(`gRPC channel argument ${k} is not supported by this server and is ignored`);
-  }
+  for (const [k, v] of Object.entries(args)) if (KNOWN_ARGUMENTS.has(k)) opts[k] = v;
   return opts as grpc.ServerOptions;
+}
+
+/** One warning per --grpc_channel_arguments entry that neither grpc-js nor we act on (logged once per process). */
+export function warnUnsupportedChannelArguments(args: Record<string, string | number>): void {
+  const ours = new Set<string>(Object.values(AGE_ARGUMENTS));
+  for (const k of Object.keys(args)) {
+    if (!KNOWN_ARGUMENTS.has(k) && !ours.has(k)) log.warn(`gRPC channel argument ${k} is not supported by this server and is ignored`);
+  }
 }
 
 function ageOptions(args: Record<string, string | number>): ConnectionAgeOptions {
@@ -112,10 +119,10 @@ function tuneListener(listener: Listener, connections: GrpcConnections): Listene
 }
 
 /**
- * Binds with http2's server factories temporarily wrapped by tuneListener. grpc-js creates the
- * listener asynchronously during bindAsync, so the wrappers stay until the bind has completed.
+ * Runs `create` with http2's server factories temporarily wrapped by tuneListener, so every listener
+ * grpc-js creates meanwhile gets our windows and connection tracking.
  */
-function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials, connections: GrpcConnections): Promise<number> {
+async function withTunedFactories<T>(connections: GrpcConnections, create: () => Promise<T>): Promise<T> {
   // The module object itself (not an ES namespace), which grpc-js reads the factories from.
   const mod = http2 as unknown as { createServer: Factory; createSecureServer: Factory };
   const originals = { createServer: mod.createServer, createSecureServer: mod.createSecureServer };
@@ -124,9 +131,31 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
     mod[name] = (options, handler) =>
       tuneListener(original({ ...options, settings: { ...options?.settings, initialWindowSize: STREAM_WINDOW_BYTES } }, handler), connections);
   }
-  return new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))),
-  ).finally(() => Object.assign(mod, originals));
+  try {
+    return await create();
+  } finally {
+    Object.assign(mod, originals);
+  }
+}
+
+/** Binds an address; grpc-js creates the listener asynchronously during bindAsync. */
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials, connections: GrpcConnections): Promise<number> {
+  return withTunedFactories(
+    connections,
+    () => new Promise<number>((resolve, reject) => server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)))),
+  );
+}
+
+/** Accepts on a listening socket made elsewhere and hands each connection to grpc-js. */
+async function acceptOn(server: grpc.Server, fd: number, creds: grpc.ServerCredentials, connections: GrpcConnections): Promise<number> {
+  const injector = await withTunedFactories(connections, async () => server.createConnectionInjector(creds));
+  const listener = net.createServer((socket) => injector.injectConnection(socket));
+  connections.trackListener(listener);
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen({ fd }, () => resolve());
+  });
+  return (listener.address() as net.AddressInfo).port;
 }
 
 /**
@@ -176,7 +205,9 @@ export async function startGrpcServer(
   configure?.(server);
   let port = 0;
   const creds = credentials(opts.ssl);
-  if (opts.port !== 0) {
+  if (opts.fd !== undefined) {
+    port = await acceptOn(server, opts.fd, creds, connections);
+  } else if (opts.port !== 0) {
     const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
     port = await bind(server, `${host}:${opts.port}`, creds, connections);
     log.info(`Running gRPC ModelServer at ${host}:${port} ...`);

@@ -17,12 +17,15 @@ import { decodeClassificationRequest, decodeMultiInferenceRequest, decodeRegress
 import { modelSpecFromMessage, writeModelSpec } from '../apis/model-spec-codec';
 import { decodePredictRequest, encodePredictResponse } from '../apis/predict-codec';
 import { MethodCodec, runContext, serviceDefinition, unary } from './service-definition';
+import { RequestLog, logged } from '../request-logging/request-log';
 
 export interface PredictionServiceOptions extends PredictOptions {
   /** Where request counts and latencies go; none when monitoring is off. */
   readonly metrics?: ServingMetrics;
   /** --enable_serialization_as_tensor_content */
   readonly tensorContentOutputs: boolean;
+  /** Request logging (ModelConfig.logging_config); absent: nothing is logged. */
+  readonly requestLog?: RequestLog;
 }
 
 const SIGNATURE_DEF_MAP_URL = 'type.googleapis.com/tensorflow.serving.SignatureDefMap';
@@ -87,7 +90,7 @@ export function predictionService(
     MultiInference: multiInferenceCodec as MethodCodec<unknown, unknown>,
   });
   const implementation: grpc.UntypedServiceImplementation = {
-    Predict: unary(metered(opts.metrics, 'Predict', (req: PredictInput, call) => predict(manager, req, opts, runContext(call))), toGrpcStatus),
+    Predict: unary(logged(opts.requestLog?.predict, metered(opts.metrics, 'Predict', (req: PredictInput, call) => predict(manager, req, opts, runContext(call)))), toGrpcStatus),
     GetModelMetadata: unary((req: MetadataRequestMessage) => {
       return getModelMetadata(manager, {
         modelSpec: modelSpecFromMessage(req.model_spec),
@@ -95,17 +98,18 @@ export function predictionService(
       });
     }, toGrpcStatus),
     Classify: unary(
-      metered(opts.metrics, 'Classify', (req: ClassifyInput, call) => classify(manager, req, opts, runContext(call))),
+      logged(opts.requestLog?.classify, metered(opts.metrics, 'Classify', (req: ClassifyInput, call) => classify(manager, req, opts, runContext(call)))),
       toGrpcStatus,
     ),
     Regress: unary(
-      metered(opts.metrics, 'Regress', (req: RegressInput, call) => regress(manager, req, opts, runContext(call))),
+      logged(opts.requestLog?.regress, metered(opts.metrics, 'Regress', (req: RegressInput, call) => regress(manager, req, opts, runContext(call)))),
       toGrpcStatus,
     ),
     // TF Serving counts MultiInference only in the example-count metrics.
     MultiInference: unary(async (req: MultiInferenceInput, call) => {
       const out = await multiInference(manager, req, opts, runContext(call));
       if (opts.metrics) recordExamples(opts.metrics, req.tasks[0]?.modelSpec?.name ?? '', req.input.examples.length);
+      opts.requestLog?.multiInference(req, out);
       return out;
     }, toGrpcStatus),
   };

@@ -65,9 +65,18 @@ export function unary<Req, Res>(
     } catch (err) {
       result = Promise.reject(err);
     }
+    // grpc-js reports every call as cancelled when its stream closes, answered or not: once the answer
+    // exists, a cancellation has nothing left to stop (and aborting would only cost an exception per call).
+    const settle = () => call.removeAllListeners('cancelled');
     result.then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(toStatus(err) as grpc.ServerErrorResponse),
+      (res) => {
+        settle();
+        callback(null, res);
+      },
+      (err: unknown) => {
+        settle();
+        callback(toStatus(err) as grpc.ServerErrorResponse);
+      },
     );
   };
 }

@@ -56,7 +56,8 @@ export interface ServableManagerOptions {
 
 /**
  * Owns every loaded version of every model, hands out reference-counted handles, and publishes each
- * state change as a `state` event (model status, metrics and logs listen; the manager knows none of them).
+ * state change as a `state` event, and label or source-error changes as `models` (model status, metrics
+ * and logs listen; the manager knows none of them).
  * Which versions should be loaded is decided elsewhere (the version policy); this class carries it out.
  */
 export class ServableManager<T extends Unloadable> extends EventEmitter {
@@ -159,6 +160,7 @@ export class ServableManager<T extends Unloadable> extends EventEmitter {
   setSourceError(name: string, error: ServingError | undefined): void {
     if (error) this.sourceErrors.set(name, error);
     else this.sourceErrors.delete(name);
+    this.emit('models', name);
   }
 
   sourceError(name: string): ServingError | undefined {
@@ -167,6 +169,7 @@ export class ServableManager<T extends Unloadable> extends EventEmitter {
 
   setLabels(name: string, labels: ReadonlyMap<string, number>): void {
     this.entry(name).labels = new Map(labels);
+    this.emit('models', name);
   }
 
   labels(name: string): ReadonlyMap<string, number> {

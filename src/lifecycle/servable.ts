@@ -1,3 +1,4 @@
+import type { BatchingOptions } from '../config/batching-parameters';
 import { Tensor } from '../tensor/tensor';
 
 /**
@@ -40,4 +41,11 @@ export interface Servable {
   /** Feeds graph tensors by name and returns the fetched graph tensors in `fetchNames` order. */
   run(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]>;
   unload(): Promise<void>;
+  /**
+   * A process-wide id by which another thread can run this version directly (a TensorFlow session);
+   * undefined when runs must stay with the thread that loaded it (TFLite interpreters).
+   */
+  shareSession?(): number | undefined;
+  /** The batching its runs go through, when on; the session id above is then run through batching queues. */
+  readonly batching?: BatchingOptions;
 }

@@ -2,8 +2,8 @@ import { Signature, TensorInfo } from '../lifecycle/servable';
 
 /** A servable's signatures, and their `map<string, SignatureDef>` entries serialized for GetModelMetadata. */
 export interface ServableSignatures {
-  readonly signatures: Map<string, Signature>;
-  readonly rawSignatureDefEntries: Uint8Array[];
+  readonly signatures: ReadonlyMap<string, Signature>;
+  readonly rawSignatureDefEntries: readonly Uint8Array[];
 }
 
 /** tensorflow.TensorInfo as protobufjs decodes it (longs as numbers). */

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 
 /**
  * TF Serving's metrics, under the names its Prometheus exporter gives them (the TF metric path with
@@ -142,23 +142,43 @@ export class ServingMetrics {
     registers: [this.registry],
   });
 
+  /** Ours: requests each front-end thread took (`main` when the main thread serves), to see the spread. */
+  readonly frontEndRequests = new Counter({
+    name: ':tensorflow:serving:front_end_request_count',
+    help: 'Requests answered by each front-end thread.',
+    labelNames: ['thread'],
+    registers: [this.registry],
+  });
+
   /**
    * A metric's value as TF Serving's HandleReloadConfigRequest reads it: by its TensorFlow name
    * (`/tensorflow/serving/request_count`), the first point's int64 value, and 0 for a metric that does
    * not exist, has no point yet, or holds a distribution (which has no int64 value).
    */
   async int64Value(tfName: string): Promise<number> {
-    const metric = this.registry.getSingleMetric(prometheusName(tfName));
-    if (!metric || metric instanceof Histogram) return 0;
-    const { values } = await metric.get();
+    const metric = (await this.merged()).getSingleMetric(prometheusName(tfName));
+    if (!metric) return 0;
+    const { values, type } = await metric.get();
+    if (String(type) === 'histogram') return 0;
     // TensorFlow keeps a metric's points ordered by their label values; the first one is read.
     const key = (v: { labels: object }) => Object.values(v.labels).map(String);
     const first = [...values].sort((a, b) => compareLabels(key(a), key(b)))[0];
     return first ? Math.trunc(first.value) : 0;
   }
 
-  /** The Prometheus text exposition of every metric. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The other threads that record requests (front-end threads): their counts are added to this
+   * thread's in every read, so the server shows one set of totals.
+   */
+  peers?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
+
+  private async merged(): Promise<Registry> {
+    if (!this.peers) return this.registry;
+    return AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...(await this.peers())]);
+  }
+
+  /** The Prometheus text exposition of every metric, over all threads. */
+  async text(): Promise<string> {
+    return (await this.merged()).metrics();
   }
 }

@@ -81,6 +81,35 @@ export function parseJson(input: Uint8Array | string, options: JsonParseOptions 
   return new Parser(bytes, options.maxDepth ?? DEFAULT_MAX_DEPTH).parseDocument();
 }
 
+/** A Predict body of one numeric array: which key held it and the array's shape. */
+export interface NumericBody {
+  readonly key: 'instances' | 'inputs';
+  readonly shape: number[];
+}
+
+/**
+ * The fast path for the request that dominates large REST traffic, `{"instances": [...]}` or
+ * `{"inputs": [...]}` holding one rectangular nested array of numbers: the numbers go to `sink` as they are
+ * scanned (with rapidjson's values and flags, exactly as parseJson records them), with no JSON tree.
+ * Undefined for any other body, or any malformed one, and whenever `sink` throws: the caller then takes
+ * the general path, which gives every error its exact wording.
+ */
+export function parseNumericBody(
+  input: Uint8Array,
+  options: JsonParseOptions,
+  sink: (value: number, flags: number) => void,
+): NumericBody | undefined {
+  if (input.byteLength > (options.maxBytes ?? Infinity)) return undefined;
+  try {
+    return new Parser(input, options.maxDepth ?? DEFAULT_MAX_DEPTH).numericBody(sink);
+  } catch {
+    return undefined;
+  }
+}
+
+const KEY_INSTANCES = Buffer.from('"instances"');
+const KEY_INPUTS = Buffer.from('"inputs"');
+
 // Character codes.
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -189,6 +218,75 @@ class Parser {
     this.skipWhitespace();
     if (this.peek() !== 0) this.fail(ParseErrorText.ROOT_NOT_SINGULAR, this.pos);
     return v;
+  }
+
+  /** See parseNumericBody; undefined where the general parser must decide. */
+  numericBody(sink: (value: number, flags: number) => void): NumericBody | undefined {
+    this.skipWhitespace();
+    if (this.peek() !== LBRACE) return undefined;
+    this.pos++;
+    this.skipWhitespace();
+    const key = this.startsWith(KEY_INSTANCES) ? 'instances' : this.startsWith(KEY_INPUTS) ? 'inputs' : undefined;
+    if (!key) return undefined;
+    this.pos += key === 'instances' ? KEY_INSTANCES.length : KEY_INPUTS.length;
+    this.skipWhitespace();
+    if (this.peek() !== COLON) return undefined;
+    this.pos++;
+    this.skipWhitespace();
+    if (this.peek() !== LBRACKET) return undefined;
+    // shape[d]: the length of the first array seen at depth d; every later one must match.
+    const shape: number[] = [];
+    const counts: number[] = [];
+    let rank = -1;
+    let depth = -1;
+    for (;;) {
+      const c = this.peek();
+      if (c === LBRACKET) {
+        depth++;
+        if (depth + 1 > this.maxDepth || (rank >= 0 && depth >= rank)) return undefined;
+        counts[depth] = 0;
+        this.pos++;
+        this.skipWhitespace();
+        if (this.peek() === RBRACKET) return undefined; // an empty array: the general path's rules
+        continue;
+      }
+      if (c === RBRACKET) return undefined;
+      if (c !== MINUS && !(c >= ZERO && c <= NINE) && c !== 0x49 && c !== 0x4e) return undefined;
+      if (rank < 0) rank = depth + 1;
+      else if (depth + 1 !== rank) return undefined;
+      this.scanNumber();
+      sink(this.numValue, this.numFlags);
+      counts[depth]++;
+      // Close every array that ends here, checking its length against the first of its depth.
+      for (;;) {
+        this.skipWhitespace();
+        const n = this.peek();
+        if (n === COMMA) {
+          this.pos++;
+          this.skipWhitespace();
+          break;
+        }
+        if (n !== RBRACKET) return undefined;
+        this.pos++;
+        if (shape[depth] === undefined) shape[depth] = counts[depth];
+        else if (shape[depth] !== counts[depth]) return undefined;
+        if (depth === 0) {
+          this.skipWhitespace();
+          if (this.peek() !== RBRACE) return undefined;
+          this.pos++;
+          this.skipWhitespace();
+          return this.pos === this.end ? { key, shape } : undefined;
+        }
+        depth--;
+        counts[depth]++;
+      }
+    }
+  }
+
+  private startsWith(bytes: Uint8Array): boolean {
+    if (this.pos + bytes.length > this.end) return false;
+    for (let i = 0; i < bytes.length; i++) if (this.s[this.pos + i] !== bytes[i]) return false;
+    return true;
   }
 
   private parseValue(): JsonValue {

@@ -1,7 +1,7 @@
 import { ServingError, invalidArgument } from '../errors/serving-error';
 import { Tensor, numElements } from '../tensor/tensor';
 import { jsonValueToString } from './json-debug-string';
-import { JsonParseOptions } from './json-parse';
+import { JsonParseOptions, parseNumericBody } from './json-parse';
 import { JsonArray, JsonObject, JsonValue, arrayItem, findMember, isBase64Object } from './json-value';
 import { formatError, parseRequestDocument } from './request-document';
 import { TensorValues } from './tensor-values';
@@ -39,8 +39,11 @@ export function parsePredictRequest(
   lookupInputs: InputSpecLookup,
   options?: JsonParseOptions,
 ): JsonPredictRequest {
+  const fast = typeof body === 'string' ? {} : numericPredictRequest(body, lookupInputs, options);
+  if (fast.request) return fast.request;
   const { root, signatureName } = parseRequestDocument(body, options);
-  const specs = lookupInputs(signatureName);
+  // A body the fast path parsed has no signature_name: the signature it looked up is this one.
+  const specs = fast.specs ?? lookupInputs(signatureName);
   if (specs.size === 0) {
     throw invalidArgument(`Failed to get input map for signature: ${signatureName === '' ? 'DEFAULT' : signatureName}`);
   }
@@ -58,6 +61,64 @@ export function parsePredictRequest(
     return { signatureName, format: 'columnar', inputs: tensorsFromInputs(inputs, specs) };
   }
   throw invalidArgument("Missing 'inputs' or 'instances' key");
+}
+
+/** Thrown by the fast path's tensor to give the body to the general path (which words every error). */
+const GENERAL_PATH = new Error('general path');
+
+/** Numbers as the fast path scans them, before the signature says what they become. */
+class ScannedNumbers {
+  values = new Float64Array(1024);
+  flags = new Uint8Array(1024);
+  count = 0;
+
+  add(value: number, flags: number): void {
+    if (this.count === this.values.length) {
+      const values = new Float64Array(this.count * 2);
+      values.set(this.values);
+      const f = new Uint8Array(this.count * 2);
+      f.set(this.flags);
+      [this.values, this.flags] = [values, f];
+    }
+    this.values[this.count] = value;
+    this.flags[this.count++] = flags;
+  }
+}
+
+/**
+ * A body holding nothing but one numeric array, for a signature with one input: scanned with no JSON tree
+ * (see parseNumericBody), then the signature is looked up (where the general path looks it up: after a
+ * successful parse, and with the same '' signature name) and the numbers become its tensor. The result is
+ * the general path's for the same body; a body the fast path does not take goes there, as does one whose
+ * numbers the dtype refuses (so that the error has the general path's wording).
+ */
+function numericPredictRequest(
+  body: Uint8Array,
+  lookupInputs: InputSpecLookup,
+  options: JsonParseOptions | undefined,
+): { request?: JsonPredictRequest; specs?: ReadonlyMap<string, InputSpec> } {
+  const scanned = new ScannedNumbers();
+  const parsed = parseNumericBody(body, options ?? {}, (value, flags) => scanned.add(value, flags));
+  if (!parsed) return {};
+  const specs = lookupInputs('');
+  if (specs.size !== 1) return { specs };
+  const [name, spec] = specs.entries().next().value as [string, InputSpec];
+  const values = new TensorValues(spec.dtype, scanned.count);
+  const refuse = (): JsonValue => {
+    throw GENERAL_PATH;
+  };
+  try {
+    for (let i = 0; i < scanned.count; i++) values.addNumber(scanned.values[i], scanned.flags[i], refuse);
+  } catch (err) {
+    if (err === GENERAL_PATH) return { specs };
+    throw err;
+  }
+  const request: JsonPredictRequest = {
+    signatureName: '',
+    format: parsed.key === 'instances' ? 'row' : 'columnar',
+    inputs: new Map([[name, values.toTensor(parsed.shape)]]),
+  };
+  return { request, specs };
 }
 
 /** absl::Status::ToString() of a nested error, as TF Serving embeds it: `INVALID_ARGUMENT: ...`. */

@@ -7,6 +7,7 @@ import { PredictOptions, predictOn } from '../inference/predict';
 import { regress } from '../inference/regress';
 import { ServableHandle, ServableManager } from '../lifecycle/manager';
 import { RunContext, Servable } from '../lifecycle/servable';
+import { RequestLog } from '../request-logging/request-log';
 import {
   parseExamplesRequest,
   writeClassifyResponse,
@@ -26,7 +27,8 @@ import { RestRoute, UrlVersion } from './rest-routes';
 export class RestApiHandlers implements RestHandlers {
   constructor(
     private readonly manager: ServableManager<Servable>,
-    private readonly opts: PredictOptions,
+    /** requestLog: request logging (ModelConfig.logging_config); absent, nothing is logged. */
+    private readonly opts: PredictOptions & { readonly requestLog?: RequestLog },
     /** Models the server is configured with (for GET /v1/models). */
     private readonly modelNames: () => readonly string[],
     /** Where :predict bodies are parsed: large ones off the event loop. */
@@ -78,7 +80,9 @@ export class RestApiHandlers implements RestHandlers {
       const acquire = (): ServableHandle<Servable> => (held.handle ??= acquireServable(this.manager, this.spec(route, '')));
       const req = await this.parser.parse(body, () => signatureInputsOf(acquire().servable));
       const handle = acquire();
-      const out = await predictOn(handle, { modelSpec: this.spec(route, req.signatureName), inputs: req.inputs, outputFilter: [] }, this.opts, ctx);
+      const input = { modelSpec: this.spec(route, req.signatureName), inputs: req.inputs, outputFilter: [] };
+      const out = await predictOn(handle, input, this.opts, ctx);
+      this.opts.requestLog?.predict(input, out);
       return { body: writePredictResponse(out.outputs, req.format, { int64AsStrings }), runtimeMicros: out.runtimeMicros };
     } finally {
       held.handle?.release();
@@ -90,9 +94,11 @@ export class RestApiHandlers implements RestHandlers {
     const call = { modelSpec: this.spec(route, req.signatureName), input: { examples: req.examples, context: req.context } };
     if (verb === 'classify') {
       const out = await classify(this.manager, call, this.opts, ctx);
+      this.opts.requestLog?.classify(call, out);
       return { body: writeClassifyResponse(out.result), runtimeMicros: out.runtimeMicros };
     }
     const out = await regress(this.manager, call, this.opts, ctx);
+    this.opts.requestLog?.regress(call, out);
     return { body: writeRegressResponse(out.result), runtimeMicros: out.runtimeMicros };
   }
 }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import { ServingError, toServingError } from '../errors/serving-error';
@@ -29,6 +30,8 @@ export interface RestExtras {
   ready(): boolean;
   /** Prometheus exposition, when monitoring is on, at `path`. */
   metrics?: { path: string; text(): Promise<string> };
+  /** The Open Inference Protocol's /v2 paths (src/v2/rest-api.ts), answered entirely by it. */
+  v2?: { handles(path: string): boolean; serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> };
 }
 
 export interface RestServerOptions {
@@ -44,6 +47,8 @@ export interface RestServerOptions {
   readonly ssl?: SslOptions;
   /** Told of every request as it starts and ends (graceful shutdown waits for them). */
   readonly tracker?: { enter(): void; leave(): void };
+  /** A listening socket to accept on instead of binding the port (a front-end thread's share of it). */
+  readonly fd?: number;
 }
 
 /** Header that opts a client into int64/uint64 outputs as JSON strings (exact beyond 2^53). */
@@ -138,16 +143,22 @@ export class RestServer {
     server.requestTimeout = this.opts.timeoutMs + 30_000;
     server.keepAliveTimeout = 65_000;
     this.server = server;
-    const listen = (host: string) =>
+    const listen = (where: net.ListenOptions & { fd?: number }) =>
       new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(this.opts.port, host, () => resolve());
+        server.listen(where, () => resolve());
       });
-    if (this.opts.bindAddress) await listen(this.opts.bindAddress);
-    else await listen('::').catch(() => listen('0.0.0.0'));
-    const port = (server.address() as AddressInfo).port;
-    log.info(`Exporting HTTP/REST API at:localhost:${port} ...`);
-    return port;
+    const fd = this.opts.fd;
+    if (fd !== undefined) {
+      await listen({ fd });
+      return (server.address() as AddressInfo).port;
+    }
+    const port = this.opts.port;
+    if (this.opts.bindAddress) await listen({ port, host: this.opts.bindAddress });
+    else await listen({ port, host: '::' }).catch(() => listen({ port, host: '0.0.0.0' }));
+    const bound = (server.address() as AddressInfo).port;
+    log.info(`Exporting HTTP/REST API at:localhost:${bound} ...`);
+    return bound;
   }
 
   /** Stops accepting connections; requests already being answered go on. */
@@ -182,6 +193,7 @@ export class RestServer {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (await this.serveExtras(method, path, res)) return;
+      if (this.extras.v2?.handles(path)) return await this.extras.v2.serve(req, res);
       if (!/^\/v1\//i.test(path)) {
         this.send(res, 404, 'Not Found\n', 'text/plain');
         return;
@@ -281,7 +293,7 @@ export class RestServer {
 }
 
 /** --rest_api_timeout_in_ms: a call still running after it answers DEADLINE_EXCEEDED (HTTP 504). */
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   if (!(ms > 0)) return p;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

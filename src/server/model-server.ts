@@ -1,10 +1,10 @@
-import * as grpc from '@grpc/grpc-js';
 import { ModelServerConfigOptions, isUri, modelServerConfigFromFileText, readModelServerConfigFile } from '../config/model-server-config';
 import { ServerOptions } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
-import { startGrpcServer } from '../grpc/grpc-server';
-import { modelService } from '../grpc/model-service';
-import { predictionService } from '../grpc/prediction-service';
+import { modelService as modelServiceOf } from '../grpc/model-service';
+import { warnUnsupportedChannelArguments } from '../grpc/grpc-server';
+import { FrontEndPool } from '../frontend/front-end-pool';
+import { FrontEndOptions, FrontEnds } from '../frontend/front-ends';
 import { AspiredVersionsManager } from '../lifecycle/aspired-versions-manager';
 import { ServableManager } from '../lifecycle/manager';
 import { Servable } from '../lifecycle/servable';
@@ -18,20 +18,15 @@ import { TensorFlowPlatformLoader } from '../loaders/tensorflow-platform-loader'
 import { TfLiteLoader } from '../loaders/tflite/tflite-loader';
 import { loadServable } from './servable-pipeline';
 import { TensorFlowRuntime } from '../runtime/tensorflow/tensorflow-runtime';
-import { profilerService } from '../grpc/profiler-service';
 import { log } from '../log/logger';
 import { BatchScheduler } from '../batching/batch-scheduler';
-import { HealthService } from '../grpc/health-service';
-import { CLIENT_LEAVE_MS, GrpcConnections, NOTICE_TIMEOUT_MS } from '../grpc/grpc-connections';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { RestApiHandlers } from '../rest/rest-handlers';
-import { RestServer } from '../rest/rest-server';
-import { observeBatching, observeVersions } from './observe-metrics';
-import { InFlight } from './in-flight';
+import { observeVersions } from './observe-metrics';
+import { observeBatching } from '../batching/batch-metrics';
 import { ServerCore } from './server-core';
+import { RequestLogging } from '../request-logging/request-logging';
 
-/** After the last answer, how long connections get to deliver it before they are closed. */
-const FLUSH_GRACE_MS = 1000;
 /** After a drain timeout, how long unloading may wait for runs that were cut off. */
 const UNLOAD_GRACE_MS = 2000;
 
@@ -48,11 +43,10 @@ async function readModelConfigFile(file: string): Promise<ModelServerConfigOptio
  */
 export class ModelServer {
   private configPoll: NodeJS.Timeout | undefined;
-  private grpcServer: grpc.Server | undefined;
-  private grpcConnections: GrpcConnections | undefined;
-  private restServer: RestServer | undefined;
-  private readonly health = new HealthService();
-  private readonly inFlight = new InFlight();
+  /** --front_end_threads=0: the front ends run on this thread. */
+  private frontEnds: FrontEnds | undefined;
+  /** Otherwise: front-end threads on the shared ports. */
+  private pool: FrontEndPool | undefined;
   private stopping = false;
   grpcPort = 0;
   restPort = 0;
@@ -63,8 +57,9 @@ export class ModelServer {
     private readonly source: ModelSource,
     private readonly opts: ServerOptions,
     readonly metrics: ServingMetrics,
+    private readonly requestLogging: RequestLogging,
   ) {
-    servables.on('state', () => this.health.set(this.ready()));
+    servables.on('state', () => this.frontEnds?.setReady(this.ready()));
   }
 
   /** Every configured model has a version serving, and the server is not shutting down. */
@@ -77,6 +72,7 @@ export class ModelServer {
     const modelConfig = opts.modelConfig ?? (await readModelConfigFile(opts.modelConfigFile));
     // Recorded always, as TF Serving does (HandleReloadConfigRequest reads them); exported only when enabled.
     const metrics = new ServingMetrics();
+    const requestLogging = new RequestLogging({ registry: metrics.registry, savedModelTags: opts.savedModelTags, tensorContentOutputs: opts.tensorContentOutputs });
     const scheduler = opts.batching ? new BatchScheduler(opts.batching.numBatchThreads) : undefined;
     if (scheduler && opts.batching) observeBatching(scheduler, metrics, opts.batching.threadPoolName);
     const servables = new ServableManager<Servable>({ unavailableUntilFirstLoad: !opts.waitForModelsAtStartup });
@@ -114,9 +110,15 @@ export class ModelServer {
     source.on('status', (name: string, error) => servables.setSourceError(name, error));
     const core: ServerCore = new ServerCore(manager, source, {
       allowVersionLabelsForUnavailableModels: opts.allowVersionLabelsForUnavailableModels,
+      onConfig: (config) => {
+        requestLogging.update(config);
+        server?.pool?.broadcastModels();
+      },
     });
     observeVersions(servables, metrics);
-    const server = new ModelServer(servables, core, source, opts, metrics);
+    // Declared before the core: its config hook reaches the server once it exists.
+    let server: ModelServer | undefined;
+    server = new ModelServer(servables, core, source, opts, metrics, requestLogging);
     for (const m of modelConfig.models) servables.addModel(m.name);
     const initial = core.apply(modelConfig, true);
     const endInitialLoad = () => manager.endInitialLoad();
@@ -138,68 +140,77 @@ export class ModelServer {
     return server;
   }
 
-  private async listen(): Promise<void> {
-    const predictOptions = { checkMethodName: this.opts.enableSignatureMethodNameCheck };
-    const services = [
-      predictionService(this.servables, { ...predictOptions, tensorContentOutputs: this.opts.tensorContentOutputs, metrics: this.metrics }),
-      modelService(this.servables, this.core, this.metrics),
-      ...(this.opts.enableProfiler ? [profilerService()] : []),
-    ];
-    if (this.opts.enableProfiler) log.info('Profiler service is enabled');
-    const { server, port, connections } = await startGrpcServer(
-      services,
-      {
-        port: this.opts.grpcPort,
-        bindAddress: this.opts.grpcBindAddress,
-        socketPath: this.opts.grpcSocketPath,
-        channelArguments: this.opts.grpcChannelArguments,
-        ssl: this.opts.grpcSsl,
-      },
-      (s) => {
-        if (this.opts.enableGrpcHealthcheckService) this.health.addTo(s);
-      },
-      this.inFlight,
-    );
-    this.grpcServer = server;
-    this.grpcConnections = connections;
-    this.grpcPort = port;
-    this.health.set(this.ready());
-    await this.listenRest(predictOptions);
+  private frontEndOptions(): Omit<FrontEndOptions, 'thread'> {
+    const o = this.opts;
+    let restPort = o.restApiPort;
+    // As TF Serving: REST is skipped with an error when it would share the gRPC port.
+    if (restPort !== 0 && restPort === o.grpcPort) {
+      log.error('--rest_api_port cannot be same as --port. Please use a different port for HTTP/REST API. Skipped exporting HTTP/REST API.');
+      restPort = 0;
+    }
+    if (o.enableProfiler) log.info('Profiler service is enabled');
+    warnUnsupportedChannelArguments(o.grpcChannelArguments);
+    return {
+      grpc: { port: o.grpcPort, bindAddress: o.grpcBindAddress, socketPath: o.grpcSocketPath, channelArguments: o.grpcChannelArguments, ssl: o.grpcSsl },
+      rest:
+        restPort === 0
+          ? undefined
+          : {
+              port: restPort,
+              bindAddress: o.restApiBindAddress,
+              timeoutMs: o.restApiTimeoutMs,
+              enableCors: o.restApiEnableCors,
+              maxBodyBytes: o.restApiMaxBodyBytes,
+              ssl: o.restSsl,
+            },
+      enableHealthService: o.enableGrpcHealthcheckService,
+      enableProfiler: o.enableProfiler,
+      checkMethodName: o.enableSignatureMethodNameCheck,
+      tensorContentOutputs: o.tensorContentOutputs,
+      prometheusPath: o.monitoring.prometheus.enabled ? o.monitoring.prometheus.path : undefined,
+    };
   }
 
-  /** REST on --rest_api_port (0 = off), as TF Serving: skipped with an error if it equals --port. */
-  private async listenRest(predictOptions: { checkMethodName: boolean }): Promise<void> {
-    const port = this.opts.restApiPort;
-    if (port === 0) return;
-    if (port === this.opts.grpcPort) {
-      log.error('--rest_api_port cannot be same as --port. Please use a different port for HTTP/REST API. Skipped exporting HTTP/REST API.');
+  /** Opens the gRPC and REST ports: on front-end threads, or on this thread with --front_end_threads=0. */
+  private async listen(): Promise<void> {
+    const options = this.frontEndOptions();
+    const threads = this.opts.frontEndThreads;
+    if (threads === 0) {
+      const modelService = modelServiceOf(this.servables, this.core, this.metrics);
+      const restHandlers = new RestApiHandlers(this.servables, { checkMethodName: this.opts.enableSignatureMethodNameCheck, requestLog: this.requestLogging.log }, () =>
+        this.core.config().models.map((m) => m.name),
+      );
+      this.frontEnds = new FrontEnds(
+        { servables: this.servables, modelService, restHandlers, metrics: this.metrics, metricsText: () => this.metrics.text(), requestLog: this.requestLogging.log },
+        { ...options, thread: 'main' },
+      );
+      this.frontEnds.setReady(this.ready());
+      ({ grpcPort: this.grpcPort, restPort: this.restPort } = await this.frontEnds.listen());
       return;
     }
-    const metrics = this.metrics;
-    const prometheus = this.opts.monitoring.prometheus;
-    this.restServer = new RestServer(
-      new RestApiHandlers(this.servables, predictOptions, () => this.core.config().models.map((m) => m.name)),
+    const started = await FrontEndPool.start(
+      threads,
+      options,
       {
+        servables: this.servables,
+        metrics: this.metrics,
         ready: () => this.ready(),
-        metrics: prometheus.enabled ? { path: prometheus.path, text: () => metrics.text() } : undefined,
+        configuredModels: () => this.core.config().models.map((m) => m.name),
+        reload: (next) => this.core.apply(next),
+        loggingModels: () => this.core.config().models.map(({ name, logging }) => ({ name, logging })),
+        appendLogRecord: (model, record) => this.requestLogging.collectors.append(model, record),
+        requestLog: { savedModelTags: this.opts.savedModelTags, tensorContentOutputs: this.opts.tensorContentOutputs },
+        batching: this.opts.batching && { numBatchThreads: this.opts.batching.numBatchThreads, threadPoolName: this.opts.batching.threadPoolName },
       },
-      {
-        port,
-        bindAddress: this.opts.restApiBindAddress,
-        timeoutMs: this.opts.restApiTimeoutMs,
-        enableCors: this.opts.restApiEnableCors,
-        maxBodyBytes: this.opts.restApiMaxBodyBytes,
-        metrics,
-        tracker: this.inFlight,
-        ssl: this.opts.restSsl,
-      },
+      !this.opts.waitForModelsAtStartup,
     );
-    try {
-      this.restPort = await this.restServer.listen();
-    } catch (err) {
-      log.error(`Failed to start HTTP Server at localhost:${port}: ${(err as Error).message}`);
-      this.restServer = undefined;
-    }
+    this.pool = started.pool;
+    this.grpcPort = started.grpcPort;
+    this.restPort = started.restPort;
+    const host = options.grpc.bindAddress.includes(':') ? `[${options.grpc.bindAddress}]` : options.grpc.bindAddress;
+    if (this.grpcPort) log.info(`Running gRPC ModelServer at ${host}:${this.grpcPort} ...`);
+    if (this.restPort) log.info(`Exporting HTTP/REST API at:localhost:${this.restPort} ...`);
+    log.info(`Serving requests on ${threads} front-end thread(s)`);
   }
 
   /** --model_config_file_poll_wait_seconds: re-read the file and apply it; a bad file keeps the old config. */
@@ -223,6 +234,7 @@ export class ModelServer {
     if (this.configPoll) clearTimeout(this.configPoll);
     await this.source.stop();
     await this.servables.unloadAll();
+    await this.requestLogging.close();
   }
 
   /**
@@ -232,31 +244,17 @@ export class ModelServer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.health.set(false);
-    const server = this.grpcServer;
     // The drain timeout counts from the signal; the GOAWAY notice is part of it.
     const deadline = Date.now() + this.opts.drainTimeoutSeconds * 1000;
-    const left = () => Math.max(0, deadline - Date.now());
-    this.restServer?.stopAccepting();
-    // The gRPC listeners close and clients learn to open no new calls here; what they sent meanwhile is served.
-    await this.grpcConnections?.announceShutdown(Math.min(NOTICE_TIMEOUT_MS, left()));
-    const drained = await this.inFlight.drained(left());
-    if (!drained) log.warn(`Drain timeout: ${this.inFlight.size} request(s) still in flight are cut off`);
-    // Answered gRPC clients close their connections themselves, which spares them the final GOAWAY.
-    if (drained) await this.grpcConnections?.clientsGone(Math.min(CLIENT_LEAVE_MS, left()));
-    const closed = new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
-    // Answers just handed to gRPC still need to reach the wire: let the connections close by themselves,
-    // unless something long-lived (a health Watch stream) holds one open.
-    if (drained) await Promise.race([closed, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS))]);
-    server?.forceShutdown();
-    this.restServer?.close();
+    const drained = this.pool ? await this.pool.stop(deadline) : await (this.frontEnds?.stop(deadline) ?? true);
     if (drained) {
       await this.stopModels();
-      return;
+    } else {
+      // A request cut off at the drain timeout may still be inside TensorFlow (a run cannot be
+      // interrupted), holding its version: give unloading a moment, then exit anyway.
+      const unloaded = await Promise.race([this.stopModels().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), UNLOAD_GRACE_MS).unref())]);
+      if (!unloaded) log.warn('Exiting with runs still inside TensorFlow');
     }
-    // A request cut off at the drain timeout may still be inside TensorFlow (a run cannot be
-    // interrupted), holding its version: give unloading a moment, then exit anyway.
-    const unloaded = await Promise.race([this.stopModels().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), UNLOAD_GRACE_MS).unref())]);
-    if (!unloaded) log.warn('Exiting with runs still inside TensorFlow');
+    await this.pool?.terminate();
   }
 }

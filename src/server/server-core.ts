@@ -8,6 +8,8 @@ import { log } from '../log/logger';
 
 export interface ServerCoreOptions {
   readonly allowVersionLabelsForUnavailableModels: boolean;
+  /** Told each config once it is in force (request logging follows it). */
+  readonly onConfig?: (config: ModelServerConfigOptions) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export class ServerCore {
     }
     if (!initial) for (const m of next.models) this.checkLabels(m, before.get(m.name));
     this.current = next;
+    this.opts.onConfig?.(next);
     if (!initial) for (const m of next.models) this.manager.servables.setLabels(m.name, m.versionLabels);
     const added = next.models.filter((m) => !before.has(m.name)).map((m) => m.name);
     await this.source.setModels(next.models);

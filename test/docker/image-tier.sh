@@ -71,6 +71,17 @@ check "REST :predict with curl" bash -c "curl -sf -d @'$work/predict.json' -X PO
   | '$py' -c 'import json,sys; p=json.load(sys.stdin)[\"predictions\"][0]; assert len(p[\"detection_boxes\"]) == 20 and p[\"num_detections\"] == 20'"
 check "REST status with curl" bash -c "curl -sf http://127.0.0.1:$rest/v1/models/commodity | grep -q '\"state\": \"AVAILABLE\"'"
 
+# The Open Inference Protocol (KServe V2) on the same two ports, with curl and with tritonclient's defaults.
+check "V2 REST with curl: /v2/health/live, /v2/health/ready and /v2/models/commodity/ready answer 200" \
+  bash -c "for p in health/live health/ready models/commodity/ready; do curl -sf -o /dev/null http://127.0.0.1:$rest/v2/\$p || exit 1; done"
+check "V2 REST with curl: GET /v2 lists the binary_tensor_data extension" bash -c "curl -sf http://127.0.0.1:$rest/v2 | grep -q '\"binary_tensor_data\"'"
+"$py" -c 'import json; print(json.dumps({"inputs": [{"name": "images", "shape": [1, 300, 300, 3], "datatype": "UINT8", "data": [0] * 270000}], "outputs": [{"name": "num_detections"}]}))' > "$work/infer.json"
+check "V2 REST infer with curl (JSON tensors)" bash -c "curl -sf -d @'$work/infer.json' -X POST http://127.0.0.1:$rest/v2/models/commodity/infer \
+  | '$py' -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"outputs\"] != [{\"name\": \"num_detections\", \"datatype\": \"FP32\", \"shape\": [1], \"data\": [20.0]}])'"
+check "V2 with tritonclient over HTTP ($rest) and gRPC ($grpc): readiness, metadata, inference same as TensorFlow run locally" \
+  bash -c "TF_CPP_MIN_LOG_LEVEL=3 '$py' '$root/test/docker/v2_check.py' --http 127.0.0.1:$rest --grpc 127.0.0.1:$grpc --compare-with '$work/commodity/1' > '$work/v2.out' 2>&1 \
+    && grep -q 'as expected' '$work/v2.out' || { cat '$work/v2.out'; false; }"
+
 # --- 2. a new version copied into the bind mount goes live under load, with no failed request ---------------
 # As users do it: copy, then open the folder to the container's non-root user (chmod -R) and touch it all.
 say "copying version 2 into the bind mount, then chmod -R a+rX and touch on the model folder, while 4 clients send Predict"

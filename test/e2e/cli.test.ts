@@ -123,7 +123,7 @@ test('TF Serving flag syntax: --flag value, bare booleans, and one warning, sayi
   ]);
   try {
     const logs = server.logs();
-    expect(logs).toContain('flag --rest_api_num_threads is accepted for compatibility with TensorFlow Serving but is ignored: REST is served on the event loop');
+    expect(logs).toContain('flag --rest_api_num_threads is accepted for compatibility with TensorFlow Serving but is ignored: REST and gRPC are both served by the front-end threads (--front_end_threads)');
     expect(logs).toContain('gRPC channel argument grpc.bogus_arg is not supported by this server and is ignored');
     expect(logs).toContain('Successfully loaded servable version {name: dtypes version: 1}');
   } finally {

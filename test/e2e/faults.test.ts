@@ -458,8 +458,12 @@ describe('model folders deleted while served', () => {
       const r = await predictFault([4], client, 'fault_empty');
       return r.ok ? undefined : r.error;
     }, 15000);
-    const st = await client.status({ model_spec: { name: 'fault_empty' } });
-    console.log(`empty base path: Predict -> ${gone.code}: ${gone.details}; status ${JSON.stringify(st.ok ? st.response.model_version_status : st.error)}`);
+    // The version stops serving as it starts unloading; END follows once every thread has let it go.
+    const st = await waitFor('fault_empty to end', async () => {
+      const r = await client.status({ model_spec: { name: 'fault_empty' } });
+      return r.ok && r.response.model_version_status.every((v) => v.state === 'END') ? r : undefined;
+    }, 15000);
+    console.log(`empty base path: Predict -> ${gone.code}: ${gone.details}; status ${JSON.stringify(st.response.model_version_status)}`);
     expect(['NOT_FOUND', 'UNAVAILABLE']).toContain(gone.code);
     expect(st.ok && st.response.model_version_status.map((v) => v.state)).toEqual(['END']);
     expect(isAlive(srv)).toBe(true);

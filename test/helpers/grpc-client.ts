@@ -29,8 +29,13 @@ export class TestClient {
   private readonly prediction: grpc.Client & Record<string, Unary>;
   private readonly model: grpc.Client & Record<string, Unary>;
 
-  constructor(target: string) {
-    const opts = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 };
+  /** `ownConnection`: a connection of its own (grpc-js otherwise shares one per target between clients). */
+  constructor(target: string, ownConnection = false) {
+    const opts = {
+      'grpc.max_receive_message_length': -1,
+      'grpc.max_send_message_length': -1,
+      ...(ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
+    };
     this.prediction = new pkg.tensorflow.serving.PredictionService(target, grpc.credentials.createInsecure(), opts);
     this.model = new pkg.tensorflow.serving.ModelService(target, grpc.credentials.createInsecure(), opts);
   }
@@ -68,6 +73,13 @@ export class TestClient {
   /** HandleReloadConfigRequest with a ModelServerConfig object (and metrics to report the increase of). */
   reload(config: object, metricNames?: string[]): Promise<CallResult<Record<string, unknown>>> {
     return this.call(this.model, 'HandleReloadConfigRequest', { config, metric_names: metricNames });
+  }
+
+  /** Resolves once the client's connections are open (they otherwise open at the first call). */
+  connect(timeoutMs = 10000): Promise<void> {
+    const deadline = new Date(Date.now() + timeoutMs);
+    const ready = (c: grpc.Client) => new Promise<void>((resolve, reject) => c.waitForReady(deadline, (err) => (err ? reject(err) : resolve())));
+    return Promise.all([ready(this.prediction), ready(this.model)]).then(() => undefined);
   }
 
   close(): void {

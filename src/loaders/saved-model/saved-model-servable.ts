@@ -3,10 +3,12 @@ import { Tensor } from '../../tensor/tensor';
 import { LoadedServable } from '../loaded-servable';
 import { TensorFlowRuntime } from '../../runtime/tensorflow/tensorflow-runtime';
 import { TfSession } from '../../runtime/tensorflow/tf-session';
+import { loadAddon } from '../../runtime/tensorflow/native-addon';
 import { SavedModelSignatures, hasBinarySavedModel, readSignatures, signaturesOfMetaGraph } from './saved-model-reader';
 
 /** One loaded SavedModel version: its TensorFlow session and its signatures; runs on it proceed concurrently. */
 export class SavedModelServable extends LoadedServable {
+  private sharedId: number | undefined;
   private constructor(
     exportDir: string,
     private readonly session: TfSession,
@@ -29,6 +31,20 @@ export class SavedModelServable extends LoadedServable {
       await session.close();
       throw err;
     }
+  }
+
+  /** A process-wide id by which a front-end thread runs this version's session (sessions load once). */
+  shareSession(): number {
+    this.sharedId ??= this.session.share();
+    return this.sharedId;
+  }
+
+  /**
+   * A front-end thread's view of a version the control plane loaded: same signatures, runs on the shared
+   * session; unloading it only lets go of this thread's handle.
+   */
+  static openShared(exportDir: string, id: number, meta: SavedModelSignatures): SavedModelServable {
+    return new SavedModelServable(exportDir, TfSession.openShared(loadAddon(), id), meta);
   }
 
   protected runSession(feedNames: string[], feeds: Tensor[], fetchNames: string[], ctx?: RunContext): Promise<Tensor[]> {

@@ -18,7 +18,23 @@ export class TfSession {
   constructor(
     private readonly addon: TfRuntimeAddon,
     private readonly session: NativeSession,
+    /** False for a handle on a session another thread loaded: closing it is that thread's job. */
+    private readonly owner = true,
   ) {}
+
+  /** A process-wide id by which another thread can run this session (see openShared). */
+  share(): number {
+    return this.addon.shareSession(this.session);
+  }
+
+  /** This thread's handle on a session another thread loaded and shared; NOT_FOUND once it is closed. */
+  static openShared(addon: TfRuntimeAddon, id: number): TfSession {
+    try {
+      return new TfSession(addon, addon.openSharedSession(id), false);
+    } catch (err) {
+      throw tensorflowError(err);
+    }
+  }
 
   async run(feedNames: string[], feeds: readonly Tensor[], fetchNames: string[], control?: RunControl): Promise<Tensor[]> {
     let outs: NativeOutput[];
@@ -34,7 +50,7 @@ export class TfSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.addon.closeSession(this.session);
+    if (this.owner) await this.addon.closeSession(this.session);
   }
 }
 

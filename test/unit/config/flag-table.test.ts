@@ -53,7 +53,7 @@ describe('the README flag table', () => {
   it('a row shows the status and the note; machine-dependent defaults are shown in words', () => {
     const table = flagTableMarkdown();
     expect(table).toContain('| `--use_alts_credentials` | `false` | refused when `true` | no ALTS here');
-    expect(table).toContain('| `--grpc_max_threads` | 4 × CPUs | accepted, ignored (warning) | gRPC is served on the event loop');
+    expect(table).toContain('| `--grpc_max_threads` | 4 × CPUs | accepted, ignored (warning) | gRPC and REST are both served by the front-end threads');
     expect(table).toContain('| `--mixed_precision` | `""` | acts | bfloat16 turns on');
     expect(table).toContain('| `--xla_gpu_compilation_enabled` | `false` | acts |');
     // The same on every machine: no default computed from this one's cores.

@@ -71,7 +71,7 @@ describe('every TF Serving flag, with its type and default', () => {
   ];
 
   // Flags of ours that TF Serving lacks; every other flag is one of TF Serving's 48.
-  const OURS = ['custom_op_libraries', 'load_tensorflow_text_ops', 'drain_timeout_seconds', 'grpc_bind_address', 'rest_api_bind_address', 'rest_api_max_request_bytes', 'rest_api_ssl_config_file', 'num_initial_load_threads', 'version_settle_ms', 'wait_for_models_at_startup'];
+  const OURS = ['custom_op_libraries', 'front_end_threads', 'load_tensorflow_text_ops', 'drain_timeout_seconds', 'grpc_bind_address', 'rest_api_bind_address', 'rest_api_max_request_bytes', 'rest_api_ssl_config_file', 'num_initial_load_threads', 'version_settle_ms', 'wait_for_models_at_startup'];
 
   it("FLAGS lists exactly TF Serving's 48 flags plus ours", () => {
     expect(FLAGS.map((f) => f.name).sort()).toEqual([...table.map(([n]) => n), ...OURS].sort());

@@ -1,0 +1,95 @@
+import { MessagePort, Transferable, Worker } from 'node:worker_threads';
+import { ServingError, toServingError } from '../errors/serving-error';
+
+/**
+ * Calls between the control plane and a front-end thread over one message channel: each side names
+ * the calls it answers (`handle`) and the one-way notes it takes (`onNote`). Errors keep their
+ * canonical code across the hop.
+ */
+
+/** What a side answers: call name → [request, reply]. */
+export type CallMap = { [name: string]: [unknown, unknown] };
+/** What a side takes without replying: note name → payload. */
+export type NoteMap = { [name: string]: unknown };
+
+type Wire =
+  | { t: 'call'; id: number; name: string; payload: unknown }
+  | { t: 'reply'; id: number; value: unknown }
+  | { t: 'fail'; id: number; code: number; message: string }
+  | { t: 'note'; name: string; payload: unknown };
+
+/** A reply and the buffers it moves rather than copies. */
+export interface Answer<T> {
+  readonly value: T;
+  readonly transfer?: Transferable[];
+}
+
+type Endpoint = MessagePort | Worker;
+
+export class ThreadRpc<In extends CallMap, InNotes extends NoteMap, Out extends CallMap, OutNotes extends NoteMap> {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private readonly handlers = new Map<string, (payload: unknown) => Promise<Answer<unknown>> | Answer<unknown>>();
+  private readonly notes = new Map<string, (payload: unknown) => void>();
+
+  constructor(private readonly port: Endpoint) {
+    port.on('message', (m: Wire) => this.receive(m));
+  }
+
+  handle<K extends keyof In & string>(name: K, fn: (payload: In[K][0]) => Promise<Answer<In[K][1]>> | Answer<In[K][1]>): void {
+    this.handlers.set(name, fn as (payload: unknown) => Promise<Answer<unknown>>);
+  }
+
+  onNote<K extends keyof InNotes & string>(name: K, fn: (payload: InNotes[K]) => void): void {
+    this.notes.set(name, fn as (payload: unknown) => void);
+  }
+
+  call<K extends keyof Out & string>(name: K, payload: Out[K][0], transfer: Transferable[] = []): Promise<Out[K][1]> {
+    const id = this.nextId++;
+    return new Promise<Out[K][1]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.port.postMessage({ t: 'call', id, name, payload } satisfies Wire, transfer);
+    });
+  }
+
+  note<K extends keyof OutNotes & string>(name: K, payload: OutNotes[K], transfer: Transferable[] = []): void {
+    this.port.postMessage({ t: 'note', name, payload } satisfies Wire, transfer);
+  }
+
+  /** Fails every call still waiting (the other side is gone). */
+  failAll(error: ServingError): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  private receive(m: Wire): void {
+    switch (m.t) {
+      case 'call':
+        void this.answer(m.id, m.name, m.payload);
+        return;
+      case 'note':
+        this.notes.get(m.name)?.(m.payload);
+        return;
+      case 'reply':
+      case 'fail': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.t === 'reply') p.resolve(m.value);
+        else p.reject(new ServingError(m.code, m.message));
+      }
+    }
+  }
+
+  private async answer(id: number, name: string, payload: unknown): Promise<void> {
+    try {
+      const fn = this.handlers.get(name);
+      if (!fn) throw new Error(`no handler for ${name}`);
+      const a = await fn(payload);
+      this.port.postMessage({ t: 'reply', id, value: a.value } satisfies Wire, a.transfer ?? []);
+    } catch (err) {
+      const e = toServingError(err);
+      this.port.postMessage({ t: 'fail', id, code: e.code, message: e.message } satisfies Wire);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TestClient, floatTensor } from '../helpers/grpc-client';
+import { request, waitForRest } from '../helpers/http-client';
+import { writeModelConfig } from '../helpers/model-config';
+import { PYTHON, REPO } from '../helpers/paths';
+import { parsePrometheusText, seriesOf } from '../helpers/prometheus-text';
+import { freePort, runServer, startServer } from '../helpers/server-process';
+
+/**
+ * Front-end threads (--front_end_threads): several threads accept on the same ports, and the server
+ * still behaves as one: one batching queue per model for the whole process, one set of metric totals.
+ */
+
+const METRICS = '/monitoring/prometheus/metrics';
+const BATCH = ':tensorflow:serving:batching_session:processed_batch_size';
+let tmp: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfs-frontend-'));
+  execFileSync(PYTHON, [path.join(REPO, 'python/export_warmup_model.py'), path.join(tmp, 'counter', '1'), '0'], {
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  fs.writeFileSync(path.join(tmp, name), text);
+  return path.join(tmp, name);
+}
+
+async function metrics(port: number) {
+  return parsePrometheusText((await request(port, 'GET', METRICS)).text);
+}
+
+/** [batches, rows, batches of one row] run so far. */
+function batches(f: ReturnType<typeof parsePrometheusText>): number[] {
+  return [seriesOf(f, BATCH, `${BATCH}_count`)[''] ?? 0, seriesOf(f, BATCH, `${BATCH}_sum`)[''] ?? 0, seriesOf(f, BATCH, `${BATCH}_bucket`)['le="1"'] ?? 0];
+}
+
+const perThread = (f: ReturnType<typeof parsePrometheusText>): Record<string, number> => seriesOf(f, ':tensorflow:serving:front_end_request_count');
+
+test('requests that arrive on different front-end threads are joined in one batch, and metrics add up over threads', async () => {
+  const config = write('models.config', '');
+  writeModelConfig(config, [['counter', path.join(tmp, 'counter')]]);
+  const batching = write('batching.txt', 'max_batch_size { value: 16 } batch_timeout_micros { value: 5000000 } num_batch_threads { value: 1 }');
+  const monitoring = write('monitoring.txt', `prometheus_config { enable: true path: "${METRICS}" }`);
+  const rest = await freePort();
+  const server = await startServer([
+    `--model_config_file=${config}`,
+    '--front_end_threads=2',
+    '--enable_batching',
+    `--batching_parameters_file=${batching}`,
+    `--rest_api_port=${rest}`,
+    `--monitoring_config_file=${monitoring}`,
+  ]);
+  const slow = (c: TestClient, x: number) => c.predict({ model_spec: { name: 'counter', signature_name: 'slow' }, inputs: { x: floatTensor([x]) } });
+  const blocker = new TestClient(server.target, true);
+  try {
+    await waitForRest(rest);
+    expect(server.logs()).toContain('Serving requests on 2 front-end thread(s)');
+    // The kernel spreads new connections over the threads at random: try until both threads took part.
+    let sent = 0;
+    for (let attempt = 1; ; attempt++) {
+      const before = await metrics(rest);
+      const clients = Array.from({ length: 8 }, () => new TestClient(server.target, true));
+      try {
+        await Promise.all(clients.map((c) => c.connect()));
+        // A run of about a second occupies the model; the eight requests sent meanwhile fill the next batch.
+        const first = slow(blocker, 100);
+        await new Promise((r) => setTimeout(r, 200));
+        const answers = await Promise.all(clients.map((c, i) => slow(c, i)));
+        sent += clients.length + 1;
+        expect(answers.map((a) => (a.ok ? a.response.outputs.y.float_val : a.error))).toEqual(clients.map((_, i) => [i]));
+        expect(await first).toMatchObject({ ok: true });
+      } finally {
+        for (const c of clients) c.close();
+      }
+      const after = await metrics(rest);
+      // Two batches: the blocker alone, then all eight together, whichever threads they arrived on.
+      expect(batches(after).map((v, i) => v - batches(before)[i])).toEqual([2, 9, 1]);
+      const grew = Object.keys(perThread(after)).filter((k) => perThread(after)[k] > (perThread(before)[k] ?? 0));
+      if (grew.length === 2) break;
+      if (attempt === 5) throw new Error(`the connections landed on one thread five times: ${JSON.stringify(perThread(after))}`);
+    }
+    // One set of totals: request_count sums what both threads answered.
+    expect(seriesOf(await metrics(rest), ':tensorflow:serving:request_count')).toEqual({ 'model_name="counter",status="OK"': sent });
+  } finally {
+    blocker.close();
+    await server.stop();
+  }
+});
+
+describe('ports held by another process are still refused with several threads sharing each port', () => {
+  let holder: net.Server;
+  let held: number;
+  beforeAll(async () => {
+    holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '0.0.0.0', resolve));
+    held = (holder.address() as net.AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+  test('the gRPC port: start-up fails, naming the address', async () => {
+    const r = await runServer([`--port=${held}`, '--front_end_threads=2', '--model_name=counter', `--model_base_path=${path.join(tmp, 'counter')}`]);
+    expect(r.code).toBe(255);
+    expect(r.stdout + r.stderr).toContain(`Failed to start server. Error: INTERNAL: listen 0.0.0.0:${held} Address already in use`);
+  });
+
+  test('the REST port: REST is skipped with an error and gRPC serves, as TF Serving', async () => {
+    const server = await startServer(['--front_end_threads=2', `--rest_api_port=${held}`, '--model_name=counter', `--model_base_path=${path.join(tmp, 'counter')}`]);
+    const client = new TestClient(server.target);
+    try {
+      expect(server.logs()).toContain(`Failed to start HTTP Server at localhost:${held}: listen 0.0.0.0:${held} Address already in use`);
+      const r = await client.predict({ model_spec: { name: 'counter', signature_name: 'slow' }, inputs: { x: floatTensor([3]) } });
+      expect(r.ok && r.response.outputs.y.float_val).toEqual([3]);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
