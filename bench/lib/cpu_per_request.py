@@ -7,6 +7,7 @@ a fixed time, and the server's threads are read from /proc/<pid>/task/*/stat bef
 
   main        the Node main thread (tid == pid)
   front end   threads named frontend* (front-end worker threads, when there are any)
+  batching    the thread named batching (the process's batching queues, with front-end threads and batching on)
   TensorFlow  threads named tf_* (TensorFlow's pools) and tfr_* (our native run threads)
   other       the rest: V8's platform and GC threads, libuv's pool, unnamed threads
   load gen    the load generator process (ghz for gRPC, bench/lib/rest_load.js for REST)
@@ -25,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (its server, ghz and readiness helpers)
 
 CLK = os.sysconf("SC_CLK_TCK")
-GROUPS = ["main", "front end", "TensorFlow", "other"]
+GROUPS = ["main", "front end", "batching", "TensorFlow", "other"]
 
 
 def thread_cpu(pid):
@@ -59,6 +60,8 @@ def group_of(pid, tid, name):
         return "main"
     if name.startswith("frontend"):
         return "front end"
+    if name == "batching":
+        return "batching"
     if name.startswith("tf_") or name.startswith("tfr_"):
         return "TensorFlow"
     return "other"
@@ -215,18 +218,18 @@ def us(v):
 
 
 def table(rows):
-    lines = ["| workload | c | req/s | main µs/req | front end µs/req | TensorFlow µs/req | other µs/req | server total µs/req | load gen µs/req |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| workload | c | req/s | main µs/req | front end µs/req | batching µs/req | TensorFlow µs/req | other µs/req | server total µs/req | load gen µs/req |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r or not r.get("ok"):
-            lines.append("| %s | %d | n/a: %s | | | | | | |" % (r["name"], r["conc"], r.get("error", "no OK call")))
+            lines.append("| %s | %d | n/a: %s | | | | | | | |" % (r["name"], r["conc"], r.get("error", "no OK call")))
             continue
         n = r["ok"]
         per = dict((g, r["cpu"][g] * 1e6 / n) for g in GROUPS)
         total = sum(per.values())
         err = " (%d errors)" % r["errors"] if r.get("errors") else ""
-        lines.append("| %s | %d | %.0f%s | %s | %s | %s | %s | %s | %s |" % (
-            r["name"], r["conc"], n / r["elapsed_s"], err, us(per["main"]), us(per["front end"]),
+        lines.append("| %s | %d | %.0f%s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["name"], r["conc"], n / r["elapsed_s"], err, us(per["main"]), us(per["front end"]), us(per["batching"]),
             us(per["TensorFlow"]), us(per["other"]), us(total), us(r["gen_cpu"] * 1e6 / n)))
     return "\n".join(lines)
 
@@ -239,7 +242,7 @@ def projection(rows):
             continue
         n = r["ok"]
         main = r["cpu"]["main"] / n
-        fe = r["cpu"]["front end"] / n
+        fe = (r["cpu"]["front end"] + r["cpu"]["batching"]) / n
         rest = (r["cpu"]["TensorFlow"] + r["cpu"]["other"]) / n
         cells, bound = [], ""
         for cores in (4, 8, 16):
