@@ -133,10 +133,15 @@ def run_ghz(opts, request_file, target, conc, duration_s):
         p = subprocess.run(argv, capture_output=True, text=True, timeout=duration_s + 180)
     except subprocess.TimeoutExpired:
         return {"error": "ghz timed out"}
+    return ghz_sample(p.stdout, p.stderr)
+
+
+def ghz_sample(stdout, stderr):
+    """ghz's JSON report (-O json) -> a sample {ok, elapsed_s, lat_ms, errors, error_sample} or {error}."""
     try:
-        d = json.loads(p.stdout)
+        d = json.loads(stdout)
     except ValueError:
-        return {"error": "ghz failed: " + (p.stderr or p.stdout).strip()[:300]}
+        return {"error": "ghz failed: " + (stderr or stdout).strip()[:300]}
     details = d.get("details") or []
     lat = [x["latency"] / 1e6 for x in details if x.get("status") == "OK" and not x.get("error")]
     errors = len(details) - len(lat)

@@ -55,16 +55,7 @@ def ghz(opts, api, request_file, target, conc, duration_s=None, count=None):
             "--timeout", "120s", "-O", "json"]
     argv += ["-z", "%gs" % duration_s, "--duration-stop", "wait"] if duration_s else ["-n", str(count)]
     p = subprocess.run(argv + [target], capture_output=True, text=True, timeout=(duration_s or 30) + 180)
-    try:
-        d = json.loads(p.stdout)
-    except ValueError:
-        return {"error": "ghz failed: " + (p.stderr or p.stdout).strip()[:300]}
-    details = d.get("details") or []
-    lat = [x["latency"] / 1e6 for x in details if x.get("status") == "OK" and not x.get("error")]
-    sample = {"ok": len(lat), "elapsed_s": d.get("total", 0) / 1e9, "lat_ms": lat, "errors": len(details) - len(lat)}
-    if sample["errors"]:
-        sample["error_sample"] = next(iter(d.get("errorDistribution") or {}), str(d.get("statusCodeDistribution")))
-    return sample
+    return harness.ghz_sample(p.stdout, p.stderr)
 
 
 def main():

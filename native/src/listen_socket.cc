@@ -20,7 +20,13 @@ napi_value ThrowErrno(napi_env env, int err, const char* what) {
   napi_value msg, code, error;
   std::string text = std::string(what) + " " + strerror(err);
   napi_create_string_utf8(env, text.c_str(), NAPI_AUTO_LENGTH, &msg);
-  const char* name = err == EADDRINUSE ? "EADDRINUSE" : err == EACCES ? "EACCES" : err == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : "EIO";
+  const char* name = err == EADDRINUSE      ? "EADDRINUSE"
+                     : err == EACCES        ? "EACCES"
+                     : err == EADDRNOTAVAIL ? "EADDRNOTAVAIL"
+                     : err == EAFNOSUPPORT  ? "EAFNOSUPPORT"
+                     : err == EMFILE        ? "EMFILE"
+                     : err == EINVAL        ? "EINVAL"
+                                            : "EIO";
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
   napi_create_error(env, code, msg, &error);
   napi_throw(env, error);
@@ -34,7 +40,8 @@ bool GetString(napi_env env, napi_value v, std::string* out) {
   return napi_get_value_string_utf8(env, v, &(*out)[0], len + 1, &len) == napi_ok;
 }
 
-// listen(host, port, backlog, reusePort) -> { fd, port }. host is a numeric address.
+// listen(host, port, backlog, reusePort) -> { fd, port }. host is a numeric address; backlog 0 binds
+// without listening (a probe: shows a conflict, accepts nothing).
 napi_value Listen(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -64,12 +71,17 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   }
   int on = 1, off = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (reuse) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+  if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
+    int err = errno;
+    close(fd);
+    freeaddrinfo(res);
+    return ThrowErrno(env, err, "setsockopt SO_REUSEPORT");
+  }
   // As Node does for "::": accept IPv4 too.
   if (res->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   int rc = bind(fd, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
-  if (rc != 0 || listen(fd, backlog) != 0) {
+  if (rc != 0 || (backlog > 0 && listen(fd, backlog) != 0)) {
     int err = errno;
     close(fd);
     return ThrowErrno(env, err, ("listen " + host + ":" + service).c_str());

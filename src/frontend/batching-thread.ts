@@ -32,14 +32,20 @@ control.onNote('forget', (sessionId) => {
   void s?.unload();
 });
 control.handle('metrics', async () => ({ value: await metrics.registry.getMetricsAsJSON() }));
+// A front-end thread started later (one replacing a thread that died) gets its port this way.
+control.onNote('port', (port) => serve(port));
 
 function serve(port: MessagePort): void {
   const link = new ThreadRpc<BatchCalls, BatchNotes, Record<string, never>, Record<string, never>>(port);
   const runs = new Map<number, AbortController>();
   link.onNote('version', (v) => {
     if (versions.has(v.sessionId)) return;
-    const session = SavedModelServable.openShared(v.exportDir, v.sessionId, { signatures: new Map(), rawSignatureDefEntries: [] });
-    versions.set(v.sessionId, new BatchingServable(session, scheduler, v.batching));
+    try {
+      const session = SavedModelServable.openShared(v.exportDir, v.sessionId, { signatures: new Map(), rawSignatureDefEntries: [] });
+      versions.set(v.sessionId, new BatchingServable(session, scheduler, v.batching));
+    } catch {
+      // Closed meanwhile (a thread that died announced it late): its runs, if any, are refused below.
+    }
   });
   link.onNote('cancel', (runId) => runs.get(runId)?.abort());
   link.handle('run', async (r) => {

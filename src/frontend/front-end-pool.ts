@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { ServingError } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
@@ -11,8 +12,8 @@ import { StateEvent, VersionState } from '../lifecycle/servable-state';
 import { log } from '../log/logger';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { FrontEndOptions } from './front-ends';
-import { PortGroup, closePortGroup, openPortGroup } from './listen-socket';
-import { BatcherCalls, BatcherNotes, BatchingThreadData, ControlCalls, ControlNotes, FrontEndThreadData, PublishedVersion, ThreadCalls, ThreadNotes } from './planes';
+import { PortGroup, joinPortGroup, openPortGroup } from './listen-socket';
+import { BatcherCalls, BatcherNotes, BatchingThreadData, ControlCalls, ControlNotes, FrontEndThreadData, MetricsSnapshot, PublishedVersion, ThreadCalls, ThreadNotes } from './planes';
 import { ThreadRpc } from './thread-rpc';
 
 type ControlSide = ThreadRpc<ControlCalls, ControlNotes, ThreadCalls, ThreadNotes>;
@@ -43,12 +44,31 @@ interface ThreadLink {
   readonly held: Map<string, ServableHandle<Servable>>;
   /** Runs this thread sent here, for cancellation. */
   readonly runs: Map<number, AbortController>;
+  /** Its last metrics, kept when it dies. */
+  metrics: MetricsSnapshot;
 }
 
 const THREAD_FILE = path.join(__dirname, 'front-end-thread.js');
 const BATCHING_FILE = path.join(__dirname, 'batching-thread.js');
 type BatcherSide = ThreadRpc<Record<string, never>, Record<string, never>, BatcherCalls, BatcherNotes>;
 const key = (name: string, version: number): string => `${version}@${name}`;
+/** More thread deaths than this within the window stop the server. */
+const MAX_RESPAWNS = 5;
+const RESPAWN_WINDOW_MS = 60_000;
+
+/** The REST port's sockets, as TF Serving binds it: all interfaces (:: then 0.0.0.0) unless an address is given. */
+async function openRestGroup(rest: NonNullable<FrontEndOptions['rest']>, count: number): Promise<PortGroup | undefined> {
+  const { bindAddress, port } = rest;
+  try {
+    // TLS that cannot be set up fails here, as one error, rather than on every thread with the port left bound.
+    if (rest.ssl) tls.createSecureContext({ key: rest.ssl.serverKey, cert: rest.ssl.serverCert, ca: rest.ssl.customCa || undefined });
+    if (bindAddress) return await openPortGroup(bindAddress, port, count);
+    return await openPortGroup('::', port, count).catch(() => openPortGroup('0.0.0.0', port, count));
+  } catch (err) {
+    log.error(`Failed to start HTTP Server at localhost:${port}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
 
 /**
  * The front-end threads, seen from the control plane: starts them on shared ports, keeps each one's
@@ -65,7 +85,18 @@ export class FrontEndPool {
   private lastReady: boolean | undefined;
   private stopping = false;
 
-  private constructor(private readonly control: ControlPlane) {}
+  /** The shared ports, for a thread started to replace one that died. */
+  private groups: { grpc?: PortGroup; rest?: PortGroup } = {};
+  /** Metrics of threads that died, still counted so that totals never go down. */
+  private readonly retiredMetrics: MetricsSnapshot[] = [];
+  /** When threads died recently: a thread that keeps dying is not restarted for ever. */
+  private deaths: number[] = [];
+
+  private constructor(
+    private readonly control: ControlPlane,
+    private readonly options: Omit<FrontEndOptions, 'thread'>,
+    private readonly unavailableUntilFirstLoad: boolean,
+  ) {}
 
   static async start(
     count: number,
@@ -73,51 +104,27 @@ export class FrontEndPool {
     control: ControlPlane,
     unavailableUntilFirstLoad: boolean,
   ): Promise<{ pool: FrontEndPool; grpcPort: number; restPort: number }> {
-    const pool = new FrontEndPool(control);
+    const pool = new FrontEndPool(control, options, unavailableUntilFirstLoad);
     const grpcGroup = options.grpc.port !== 0 ? await openPortGroup(options.grpc.bindAddress, options.grpc.port, count) : undefined;
-    let restGroup: PortGroup | undefined;
-    if (options.rest) {
-      const { bindAddress, port } = options.rest;
-      try {
-        restGroup = bindAddress
-          ? await openPortGroup(bindAddress, port, count)
-          : await openPortGroup('::', port, count).catch(() => openPortGroup('0.0.0.0', port, count));
-      } catch (err) {
-        log.error(`Failed to start HTTP Server at localhost:${port}: ${(err as Error).message}`);
-      }
-    }
-    const ports = { grpcPort: grpcGroup?.port ?? 0, restPort: restGroup?.port ?? 0 };
+    const restGroup = options.rest ? await openRestGroup(options.rest, count) : undefined;
+    pool.groups = { grpc: grpcGroup, rest: restGroup };
     try {
       control.servables.on('state', (e: StateEvent) => pool.onState(e));
       control.servables.on('models', () => pool.broadcastModels());
-      control.metrics.peers = () =>
-        Promise.all([...pool.links.map((l) => l.rpc.call('metrics', undefined)), ...(pool.batcher ? [pool.batcher.rpc.call('metrics', undefined)] : [])]);
+      control.metrics.peers = () => pool.metricSnapshots();
       const channels = control.batching ? Array.from({ length: count }, () => new MessageChannel()) : [];
       if (control.batching) pool.spawnBatcher(control.batching, channels.map((c) => c.port1));
       for (let i = 0; i < count; i++) {
-        const data: FrontEndThreadData = {
-          index: i,
-          batchPort: channels[i]?.port2,
-          unavailableUntilFirstLoad,
-          requestLog: control.requestLog,
-          options: {
-            ...options,
-            thread: String(i),
-            // The Unix socket cannot be shared: the first thread serves it.
-            grpc: { ...options.grpc, fd: grpcGroup?.fds[i], socketPath: i === 0 ? options.grpc.socketPath : '' },
-            rest: restGroup && options.rest ? { ...options.rest, fd: restGroup.fds[i] } : undefined,
-          },
-        };
-        pool.links.push(pool.spawn(data));
+        pool.links.push(pool.spawn(i, { grpc: grpcGroup?.fds[i], rest: restGroup?.fds[i] }, channels[i]?.port2));
       }
       await Promise.all(pool.links.map((l) => l.rpc.call('listen', undefined)));
     } catch (err) {
+      // Start-up fails (and the process exits): threads that listened own their descriptors, so none is
+      // closed here twice.
       await pool.terminate();
-      if (grpcGroup) closePortGroup(grpcGroup);
-      if (restGroup) closePortGroup(restGroup);
       throw err;
     }
-    return { pool, ...ports };
+    return { pool, grpcPort: grpcGroup?.port ?? 0, restPort: restGroup?.port ?? 0 };
   }
 
   get size(): number {
@@ -129,15 +136,33 @@ export class FrontEndPool {
     const worker = new Worker(BATCHING_FILE, { workerData: data, transferList: ports, name: 'batching' });
     worker.on('error', (err) => log.error(`batching thread failed: ${err.stack ?? err.message}`));
     worker.on('exit', (code) => {
-      if (!this.stopping) log.error(`batching thread exited (code ${code})`);
+      if (this.stopping) return;
+      // Batched requests cannot be answered without it, and every front-end thread holds a port to it.
+      log.error(`fatal: the batching thread exited (code ${code}); exiting`);
+      process.exit(255);
     });
     this.batcher = { worker, rpc: new ThreadRpc(worker) };
   }
 
-  private spawn(data: FrontEndThreadData): ThreadLink {
-    const worker = new Worker(THREAD_FILE, { workerData: data, transferList: data.batchPort ? [data.batchPort] : [], name: `frontend-${data.index}` });
+  /** Starts front-end thread `index` on its listening sockets (and its port to the batching thread). */
+  private spawn(index: number, fds: { grpc?: number; rest?: number }, batchPort: MessagePort | undefined): ThreadLink {
+    const o = this.options;
+    const data: FrontEndThreadData = {
+      index,
+      batchPort,
+      unavailableUntilFirstLoad: this.unavailableUntilFirstLoad,
+      requestLog: this.control.requestLog,
+      options: {
+        ...o,
+        thread: String(index),
+        // The Unix socket cannot be shared: the first thread serves it.
+        grpc: { ...o.grpc, fd: fds.grpc, socketPath: index === 0 ? o.grpc.socketPath : '' },
+        rest: fds.rest !== undefined && o.rest ? { ...o.rest, fd: fds.rest } : undefined,
+      },
+    };
+    const worker = new Worker(THREAD_FILE, { workerData: data, transferList: batchPort ? [batchPort] : [], name: `frontend-${index}` });
     const rpc: ControlSide = new ThreadRpc(worker);
-    const link: ThreadLink = { index: data.index, worker, rpc, held: new Map(), runs: new Map() };
+    const link: ThreadLink = { index, worker, rpc, held: new Map(), runs: new Map(), metrics: [] };
     rpc.handle('reload', async (next) => ({ value: await this.control.reload(next) }));
     rpc.handle('metricValue', async (name) => ({ value: await this.control.metrics.int64Value(name) }));
     rpc.handle('metricsText', async () => ({ value: await this.control.metrics.text() }));
@@ -145,7 +170,7 @@ export class FrontEndPool {
     rpc.onNote('cancel', (runId) => link.runs.get(runId)?.abort());
     rpc.onNote('released', ({ name, version }) => this.release(link, key(name, version)));
     rpc.onNote('logRecord', ({ model, record }) => this.control.appendLogRecord(model, record));
-    worker.on('error', (err) => log.error(`front-end thread ${data.index} failed: ${err.stack ?? err.message}`));
+    worker.on('error', (err) => log.error(`front-end thread ${index} failed: ${err.stack ?? err.message}`));
     worker.on('exit', (code) => this.lost(link, code));
     // The table as it stands, before the thread opens its ports (notes are read in order).
     this.sendModels(link);
@@ -156,14 +181,34 @@ export class FrontEndPool {
     return link;
   }
 
-  private run(link: ThreadLink, r: ControlCalls['run'][0]): Promise<ControlCalls['run'][1]> {
-    const handle = link.held.get(key(r.name, r.version));
-    if (!handle) return Promise.reject(new ServingError(Code.UNAVAILABLE, `Servable ${r.name} version ${r.version} is no longer served`));
+  /** A run a thread sent here (a TFLite version): on a handle of its own, so the version outlives the run. */
+  private async run(link: ThreadLink, r: ControlCalls['run'][0]): Promise<ControlCalls['run'][1]> {
+    if (!link.held.has(key(r.name, r.version))) throw new ServingError(Code.UNAVAILABLE, `Servable ${r.name} version ${r.version} is no longer served`);
+    const handle = this.control.servables.acquire({ name: r.name, version: r.version });
     const controller = new AbortController();
     link.runs.set(r.runId, controller);
-    return handle.servable
-      .run(r.feedNames, r.feeds, r.fetchNames, { deadlineMs: r.deadlineMs, signal: controller.signal })
-      .finally(() => link.runs.delete(r.runId));
+    try {
+      return await handle.servable.run(r.feedNames, r.feeds, r.fetchNames, { deadlineMs: r.deadlineMs, signal: controller.signal });
+    } finally {
+      link.runs.delete(r.runId);
+      handle.release();
+    }
+  }
+
+  /** Every thread's metrics for the control plane's totals; a thread that does not answer counts as its last. */
+  private async metricSnapshots(): Promise<MetricsSnapshot[]> {
+    const live = await Promise.all(
+      this.links.map(async (l) => {
+        try {
+          l.metrics = await l.rpc.call('metrics', undefined);
+        } catch {
+          // Gone meanwhile: its last snapshot stands.
+        }
+        return l.metrics;
+      }),
+    );
+    const batching = this.batcher ? [await this.batcher.rpc.call('metrics', undefined).catch(() => [])] : [];
+    return [...live, ...this.retiredMetrics, ...batching];
   }
 
   private sessionIdOf(servable: Servable): number | undefined {
@@ -235,9 +280,10 @@ export class FrontEndPool {
     });
   }
 
-  /** Sends every thread the models note again (after a config change). */
+  /** Sends every thread the models note again, and readiness (a config change may change both). */
   broadcastModels(): void {
     for (const link of this.links) this.sendModels(link);
+    this.broadcastReady();
   }
 
   /** Readiness as the control plane computes it, pushed to every thread when it changes. */
@@ -248,13 +294,40 @@ export class FrontEndPool {
     for (const link of this.links) link.rpc.note('ready', ready);
   }
 
-  /** A thread that ended lets go of everything it held, so unloads never wait for it. */
+  /**
+   * A thread that ended lets go of everything it held, so unloads never wait for it, and is replaced on
+   * fresh sockets of the same ports (a thread that keeps dying stops the server, saying so).
+   */
   private lost(link: ThreadLink, code: number): void {
     const i = this.links.indexOf(link);
-    if (i >= 0) this.links.splice(i, 1);
+    if (i < 0) return;
+    this.links.splice(i, 1);
     for (const k of [...link.held.keys()]) this.release(link, k);
-    link.rpc.failAll(new ServingError(Code.UNAVAILABLE, 'front-end thread exited'));
-    if (!this.stopping) log.error(`front-end thread ${link.index} exited (code ${code}); ${this.links.length} left`);
+    for (const c of link.runs.values()) c.abort();
+    this.retiredMetrics.push(link.metrics);
+    if (this.stopping) return;
+    const now = Date.now();
+    this.deaths = [...this.deaths.filter((t) => now - t < RESPAWN_WINDOW_MS), now];
+    if (this.deaths.length > MAX_RESPAWNS) {
+      log.error(`fatal: front-end threads died ${this.deaths.length} times within ${RESPAWN_WINDOW_MS / 1000} s; exiting`);
+      process.exit(255);
+    }
+    log.error(`front-end thread ${link.index} exited (code ${code}); starting another`);
+    void this.replace(link.index).catch((err: unknown) => log.error(`could not replace front-end thread ${link.index}: ${String(err)}`));
+  }
+
+  private async replace(index: number): Promise<void> {
+    const { grpc, rest } = this.groups;
+    const fds = { grpc: grpc && joinPortGroup(grpc), rest: rest && joinPortGroup(rest) };
+    let batchPort: MessagePort | undefined;
+    if (this.batcher) {
+      const channel = new MessageChannel();
+      this.batcher.rpc.note('port', channel.port1, [channel.port1]);
+      batchPort = channel.port2;
+    }
+    const link = this.spawn(index, fds, batchPort);
+    this.links.push(link);
+    await link.rpc.call('listen', undefined);
   }
 
   /**

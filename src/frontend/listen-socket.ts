@@ -30,6 +30,8 @@ export function setThreadName(name: string): void {
 }
 
 export interface PortGroup {
+  /** The numeric address the sockets are bound to. */
+  readonly address: string;
   readonly port: number;
   /** One listening descriptor per thread; each is owned by the net.Server that listens on it. */
   readonly fds: number[];
@@ -43,22 +45,25 @@ const BACKLOG = 511;
  * the group and take part of the traffic). Port 0 takes the port the kernel gives the first socket.
  */
 export async function openPortGroup(host: string, port: number, count: number): Promise<PortGroup> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port should be >= 0 and < 65536. Received ${port}`);
+  // A host name binds the first address it resolves to.
   const address = net.isIP(host) ? host : (await dns.lookup(host)).address;
   const native = netAddon();
-  if (port !== 0) native.closeFd(native.listen(address, port, 1, false).fd);
+  // Bound without listening: a conflict shows, and no connection is accepted (and reset) meanwhile.
+  if (port !== 0) native.closeFd(native.listen(address, port, 0, false).fd);
   const fds: number[] = [];
   try {
     const first = native.listen(address, port, BACKLOG, true);
     fds.push(first.fd);
     while (fds.length < count) fds.push(native.listen(address, first.port, BACKLOG, true).fd);
-    return { port: first.port, fds };
+    return { address, port: first.port, fds };
   } catch (err) {
     for (const fd of fds) native.closeFd(fd);
     throw err;
   }
 }
 
-/** Gives up descriptors that never reached a net.Server. */
-export function closePortGroup(group: PortGroup): void {
-  for (const fd of group.fds) netAddon().closeFd(fd);
+/** One more socket in the group (for a thread that replaces one that died). */
+export function joinPortGroup(group: PortGroup): number {
+  return netAddon().listen(group.address, group.port, BACKLOG, true).fd;
 }

@@ -116,7 +116,7 @@ export type BatchCalls = { run: [BatchRunRequest, Tensor[]] };
 export type BatchNotes = { version: BatchedVersion; cancel: number };
 /** Control plane → batching thread. */
 export type BatcherCalls = { metrics: [void, MetricsSnapshot] };
-export type BatcherNotes = { forget: number };
+export type BatcherNotes = { forget: number; port: MessagePort };
 
 /** What the batching thread is started with: a port from each front-end thread. */
 export interface BatchingThreadData {

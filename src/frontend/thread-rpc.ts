@@ -1,5 +1,6 @@
 import { MessagePort, Transferable, Worker } from 'node:worker_threads';
 import { ServingError, toServingError } from '../errors/serving-error';
+import { Code } from '../errors/status-code';
 
 /**
  * Calls between the control plane and a front-end thread over one message channel: each side names
@@ -34,6 +35,10 @@ export class ThreadRpc<In extends CallMap, InNotes extends NoteMap, Out extends 
 
   constructor(private readonly port: Endpoint) {
     port.on('message', (m: Wire) => this.receive(m));
+    // A call to a thread that is gone would wait forever.
+    const gone = () => this.failAll(new ServingError(Code.UNAVAILABLE, 'the thread answering this call is gone'));
+    if (port instanceof Worker) port.on('exit', gone);
+    else port.on('close', gone);
   }
 
   handle<K extends keyof In & string>(name: K, fn: (payload: In[K][0]) => Promise<Answer<In[K][1]>> | Answer<In[K][1]>): void {

@@ -153,7 +153,12 @@ async function acceptOn(server: grpc.Server, fd: number, creds: grpc.ServerCrede
   connections.trackListener(listener);
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
-    listener.listen({ fd }, () => resolve());
+    listener.listen({ fd }, () => {
+      listener.off('error', reject);
+      // Accept errors (EMFILE when descriptors run out) are passing: said, never fatal to the thread.
+      listener.on('error', (err) => log.warn(`gRPC listener: ${err.message}`));
+      resolve();
+    });
   });
   return (listener.address() as net.AddressInfo).port;
 }

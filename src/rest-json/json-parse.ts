@@ -243,7 +243,8 @@ class Parser {
       const c = this.peek();
       if (c === LBRACKET) {
         depth++;
-        if (depth + 1 > this.maxDepth || (rank >= 0 && depth >= rank)) return undefined;
+        // The general parser counts the enclosing object as a level too.
+        if (depth + 2 > this.maxDepth || (rank >= 0 && depth >= rank)) return undefined;
         counts[depth] = 0;
         this.pos++;
         this.skipWhitespace();

@@ -112,7 +112,9 @@ export class ModelServer {
       allowVersionLabelsForUnavailableModels: opts.allowVersionLabelsForUnavailableModels,
       onConfig: (config) => {
         requestLogging.update(config);
+        // Readiness follows the config too (a model added or removed).
         server?.pool?.broadcastModels();
+        server?.frontEnds?.setReady(server.ready());
       },
     });
     observeVersions(servables, metrics);
@@ -234,7 +236,6 @@ export class ModelServer {
     if (this.configPoll) clearTimeout(this.configPoll);
     await this.source.stop();
     await this.servables.unloadAll();
-    await this.requestLogging.close();
   }
 
   /**
@@ -255,6 +256,8 @@ export class ModelServer {
       const unloaded = await Promise.race([this.stopModels().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), UNLOAD_GRACE_MS).unref())]);
       if (!unloaded) log.warn('Exiting with runs still inside TensorFlow');
     }
+    // Whatever the unload did: queued request-log records are written (it bounds its own wait).
+    await this.requestLogging.close();
     await this.pool?.terminate();
   }
 }

@@ -124,3 +124,32 @@ describe('ports held by another process are still refused with several threads s
     }
   });
 });
+
+test('readiness follows a config reload on every thread: a model added without a version makes the server not ready', async () => {
+  const empty = path.join(tmp, 'empty-model');
+  fs.mkdirSync(empty, { recursive: true });
+  const config = write('ready.config', '');
+  writeModelConfig(config, [['counter', path.join(tmp, 'counter')]]);
+  const rest = await freePort();
+  // The reload below never finishes: the drain need not wait for it.
+  const server = await startServer([`--model_config_file=${config}`, '--front_end_threads=2', `--rest_api_port=${rest}`, '--drain_timeout_seconds=1']);
+  const client = new TestClient(server.target);
+  const probes = async () => new Set(await Promise.all(Array.from({ length: 6 }, async () => (await request(rest, 'GET', '/readyz')).status)));
+  try {
+    await waitForRest(rest);
+    expect(await probes()).toEqual(new Set([200]));
+    // The reload waits for "empty", which has no version to load; readiness must not wait with it.
+    const counter = { name: 'counter', base_path: path.join(tmp, 'counter'), model_platform: 'tensorflow' };
+    void client.reload({ model_config_list: { config: [counter, { name: 'empty', base_path: empty, model_platform: 'tensorflow' }] } });
+    const deadline = Date.now() + 10_000;
+    let seen = await probes();
+    while (!(seen.size === 1 && seen.has(503)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await probes();
+    }
+    expect(seen).toEqual(new Set([503]));
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
