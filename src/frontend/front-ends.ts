@@ -106,7 +106,7 @@ export class FrontEnds {
       predictionService(s.servables, { checkMethodName: opts.checkMethodName, tensorContentOutputs: opts.tensorContentOutputs, metrics: s.metrics, requestLog: s.requestLog }),
       s.modelService,
       ...(opts.enableProfiler ? [profilerService()] : []),
-      v2InferenceService(s.servables, { checkMethodName: opts.checkMethodName }, s.metrics, () => this.ready),
+      v2InferenceService(s.servables, { checkMethodName: opts.checkMethodName, requestLog: s.requestLog }, s.metrics, () => this.ready),
     ];
     const { server, port, connections } = await startGrpcServer(
       services,
@@ -131,7 +131,7 @@ export class FrontEnds {
       {
         ready: () => this.ready,
         metrics: path ? { path, text: () => this.services.metricsText() } : undefined,
-        v2: new V2RestApi(this.services.servables, { checkMethodName: this.opts.checkMethodName, ...rest }, this.services.metrics, () => this.ready),
+        v2: new V2RestApi(this.services.servables, { checkMethodName: this.opts.checkMethodName, requestLog: this.services.requestLog, ...rest }, this.services.metrics, () => this.ready),
       },
       { ...rest, metrics: this.services.metrics, tracker: this.tracker },
     );

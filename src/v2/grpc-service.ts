@@ -3,12 +3,11 @@ import { toGrpcStatus } from '../grpc/grpc-status';
 import { metered } from '../grpc/metered';
 import { MethodCodec, runContext, serviceDefinition, unary } from '../grpc/service-definition';
 import { ModelSpecInput } from '../inference/model-spec';
-import { PredictOptions } from '../inference/predict';
 import { ServableManager } from '../lifecycle/manager';
 import { Servable } from '../lifecycle/servable';
 import { ServingMetrics } from '../metrics/serving-metrics';
 import { RequestMessage, decodeModelInferMessage, encodeModelInferResponse, inferRequestOf } from './grpc-codec';
-import { V2InferResult, ensureServable, v2Infer } from './infer';
+import { V2InferOptions, V2InferResult, ensureServable, v2Infer } from './infer';
 import { modelMetadata, modelReady, serverMetadata } from './metadata';
 import { withTimeoutParameter } from './parameters';
 
@@ -28,7 +27,7 @@ interface MeteredRequest {
  */
 export function v2InferenceService(
   manager: ServableManager<Servable>,
-  opts: PredictOptions,
+  opts: V2InferOptions,
   metrics: ServingMetrics | undefined,
   /** Every configured model has a version serving, and the server is not shutting down. */
   ready: () => boolean,

@@ -3,6 +3,7 @@ import { ServableManager } from '../lifecycle/manager';
 import { RunContext, Servable, Signature } from '../lifecycle/servable';
 import { DEFAULT_SIGNATURE, ModelSpecInput, acquireServable } from '../inference/model-spec';
 import { PredictOptions, predictOn } from '../inference/predict';
+import { RequestLog } from '../request-logging/request-log';
 import { DataType } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { V2Datatype, noV2Datatype, v2DatatypeOf } from './datatype';
@@ -114,10 +115,13 @@ function checkAgainst(signature: Signature, key: string, req: V2InferRequest): v
   }
 }
 
+/** Predict's options, and where a sampled call is request-logged (as the PredictLog of the same call). */
+export type V2InferOptions = PredictOptions & { readonly requestLog?: RequestLog };
+
 export async function v2Infer(
   manager: ServableManager<Servable>,
   req: V2InferRequest,
-  opts: PredictOptions,
+  opts: V2InferOptions,
   ctx?: RunContext,
 ): Promise<V2InferResult> {
   const handle = acquireServable(manager, req.modelSpec);
@@ -131,7 +135,9 @@ export async function v2Infer(
     }
     checkAgainst(signature, key, req);
     const inputs = new Map(req.inputs.map((i) => [i.name, i.tensor] as const));
-    const out = await predictOn(handle, { modelSpec: req.modelSpec, inputs, outputFilter: req.outputs }, opts, ctx);
+    const input = { modelSpec: req.modelSpec, inputs, outputFilter: req.outputs };
+    const out = await predictOn(handle, input, opts, ctx);
+    opts.requestLog?.predict(input, out);
     const outputs = out.outputs.map(([name, tensor]): V2Output => {
       const datatype = v2DatatypeOf(tensor.dtype);
       if (!datatype) throw noV2Datatype(`output '${name}'`, tensor.dtype);

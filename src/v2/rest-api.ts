@@ -2,7 +2,6 @@ import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import { toServingError } from '../errors/serving-error';
 import { Code } from '../errors/status-code';
-import { PredictOptions } from '../inference/predict';
 import { ServableManager } from '../lifecycle/manager';
 import { Servable } from '../lifecycle/servable';
 import { recordRequest } from '../metrics/request-recorder';
@@ -10,7 +9,7 @@ import { ServingMetrics } from '../metrics/serving-metrics';
 import { httpStatusOf } from '../rest/http-status';
 import { withTimeout } from '../rest/rest-server';
 import { HEADER_LENGTH_HEADER, InferResponseBody, responseHeaders, splitBody } from './binary-codec';
-import { ensureServable, v2Infer } from './infer';
+import { V2InferOptions, ensureServable, v2Infer } from './infer';
 import { parseInferRequest } from './json-request';
 import { writeInferResponse } from './json-response';
 import { modelMetadata, modelReady, serverMetadata } from './metadata';
@@ -18,7 +17,7 @@ import { withTimeoutParameter } from './parameters';
 import { BodyTooLarge, readBody } from './rest-body';
 import { V2Route, WrongMethod, isV2Path, routeV2 } from './rest-routes';
 
-export interface V2RestOptions extends PredictOptions {
+export interface V2RestOptions extends V2InferOptions {
   /** --rest_api_timeout_in_ms: the deadline of an infer call (0 = none), answered 504 past it. */
   readonly timeoutMs: number;
   /** --rest_api_max_request_bytes, after decompression (413 beyond). */

@@ -266,6 +266,31 @@ describe('a server logging add_sub and classifier at rate 1.0, and "quiet" at 0.
     expect(classes.map((c) => [c.label, Math.fround(c.score)])).toEqual(answered.map(([label, score]) => [label, Math.fround(score)]));
     expect(restClassifyRecord.response.model_spec).toEqual({ name: 'classifier', version: '1', signature_name: 'classify' });
   });
+
+  test('an Open Inference Protocol (V2) infer is logged as the PredictLog of the same call', async () => {
+    const before = recordCount(path.join(logs(), 'add_sub'));
+    const body = {
+      inputs: [
+        { name: 'input_x', shape: [2], datatype: 'FP32', data: [1, 2] },
+        { name: 'input_y', shape: [2], datatype: 'FP32', data: [3, 4] },
+      ],
+    };
+    const v2 = await request(port, 'POST', '/v2/models/add_sub/infer', JSON.stringify(body));
+    expect(v2.status).toBe(200);
+    await waitFor('the V2 call on disk', async () => (recordCount(path.join(logs(), 'add_sub')) === before + 1 ? true : undefined));
+    const records = await readLogs(logFiles(path.join(logs(), 'add_sub')));
+    const logged = records[records.length - 1];
+    expect(logged.log_type).toBe('predict_log');
+    expect(logged.log_metadata.model_spec).toEqual({ name: 'add_sub', version: '2', signature_name: 'serving_default' });
+    expect(logged.inputs).toEqual({
+      input_x: { dtype: 'float32', shape: [2], values: [1, 2] },
+      input_y: { dtype: 'float32', shape: [2], values: [3, 4] },
+    });
+    expect(logged.outputs).toEqual({
+      result_add: { dtype: 'float32', shape: [2], values: [7, 10] },
+      result_sub: { dtype: 'float32', shape: [2], values: [-5, -6] },
+    });
+  });
 });
 
 test('a logged file, copied as is into a new version as its warmup file, is replayed before that version serves', async () => {
