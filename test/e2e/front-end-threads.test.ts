@@ -153,3 +153,29 @@ test('readiness follows a config reload on every thread: a model added without a
     await server.stop();
   }
 });
+
+test('--front_end_threads=0 serves on the main thread: gRPC, REST, V2 and metrics as with threads', async () => {
+  const config = write('main-thread.config', '');
+  writeModelConfig(config, [['counter', path.join(tmp, 'counter')]]);
+  const monitoring = write('main-thread-monitoring.txt', `prometheus_config { enable: true path: "${METRICS}" }`);
+  const rest = await freePort();
+  const server = await startServer([`--model_config_file=${config}`, '--front_end_threads=0', `--rest_api_port=${rest}`, `--monitoring_config_file=${monitoring}`]);
+  const client = new TestClient(server.target);
+  try {
+    await waitForRest(rest);
+    expect(server.logs()).not.toContain('front-end thread(s)');
+    const grpcAnswer = await client.predict({ model_spec: { name: 'counter', signature_name: 'slow' }, inputs: { x: floatTensor([5]) } });
+    expect(grpcAnswer.ok && grpcAnswer.response.outputs.y.float_val).toEqual([5]);
+    const restAnswer = await request(rest, 'POST', '/v1/models/counter:predict', JSON.stringify({ signature_name: 'slow', instances: [6] }));
+    expect(JSON.parse(restAnswer.text)).toEqual({ predictions: [6] });
+    const v2 = await request(rest, 'POST', '/v2/models/counter/infer', JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [7] }], parameters: { signature_name: 'slow' } }));
+    expect(JSON.parse(v2.text).outputs[0].data).toEqual([7]);
+    // Every request the front ends answered, health probes and this scrape included, on the main thread.
+    const counted = perThread(await metrics(rest));
+    expect(Object.keys(counted)).toEqual(['thread="main"']);
+    expect(counted['thread="main"']).toBeGreaterThanOrEqual(4);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
