@@ -52,6 +52,11 @@ const THREAD_FILE = path.join(__dirname, 'front-end-thread.js');
 const BATCHING_FILE = path.join(__dirname, 'batching-thread.js');
 type BatcherSide = ThreadRpc<Record<string, never>, Record<string, never>, BatcherCalls, BatcherNotes>;
 const key = (name: string, version: number): string => `${version}@${name}`;
+/**
+ * TFSERVING_FRONT_END_HEAP_MB (ours): each front-end thread's JavaScript heap limit. A request that needs more
+ * ends that thread alone (it is replaced), not the process. Unset: V8's default.
+ */
+const HEAP_LIMIT_MB = Number(process.env.TFSERVING_FRONT_END_HEAP_MB) > 0 ? Number(process.env.TFSERVING_FRONT_END_HEAP_MB) : undefined;
 /** More thread deaths than this within the window stop the server. */
 const MAX_RESPAWNS = 5;
 const RESPAWN_WINDOW_MS = 60_000;
@@ -160,7 +165,12 @@ export class FrontEndPool {
         rest: fds.rest !== undefined && o.rest ? { ...o.rest, fd: fds.rest } : undefined,
       },
     };
-    const worker = new Worker(THREAD_FILE, { workerData: data, transferList: batchPort ? [batchPort] : [], name: `frontend-${index}` });
+    const worker = new Worker(THREAD_FILE, {
+      workerData: data,
+      transferList: batchPort ? [batchPort] : [],
+      name: `frontend-${index}`,
+      resourceLimits: HEAP_LIMIT_MB ? { maxOldGenerationSizeMb: HEAP_LIMIT_MB } : undefined,
+    });
     const rpc: ControlSide = new ThreadRpc(worker);
     const link: ThreadLink = { index, worker, rpc, held: new Map(), runs: new Map(), metrics: [] };
     rpc.handle('reload', async (next) => ({ value: await this.control.reload(next) }));

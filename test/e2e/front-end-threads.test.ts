@@ -179,3 +179,37 @@ test('--front_end_threads=0 serves on the main thread: gRPC, REST, V2 and metric
     await server.stop();
   }
 });
+
+test('a front-end thread that dies (here: out of memory on a huge request) is replaced, batching included, and the server serves on', async () => {
+  const config = write('oom.config', '');
+  writeModelConfig(config, [['counter', path.join(tmp, 'counter')]]);
+  const batching = write('oom-batching.txt', 'max_batch_size { value: 8 } batch_timeout_micros { value: 0 } num_batch_threads { value: 1 }');
+  const rest = await freePort();
+  const server = await startServer(
+    [`--model_config_file=${config}`, '--front_end_threads=1', `--rest_api_port=${rest}`, '--enable_batching', `--batching_parameters_file=${batching}`],
+    90000,
+    { TFSERVING_FRONT_END_HEAP_MB: '48' },
+  );
+  const slow = (c: TestClient, x: number) => c.predict({ model_spec: { name: 'counter', signature_name: 'slow' }, inputs: { x: floatTensor([x]) } });
+  const client = new TestClient(server.target);
+  try {
+    await waitForRest(rest);
+    expect(await slow(client, 1)).toMatchObject({ ok: true });
+    // A million small objects: far more JavaScript heap than the thread may have.
+    const huge = `{"instances": [${Array(1_000_000).fill('{"x": 1}').join(',')}]}`;
+    await expect(request(rest, 'POST', '/v1/models/counter:predict', huge)).rejects.toThrow();
+    const deadline = Date.now() + 15000;
+    while (!server.logs().includes('front-end thread 0 exited') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(server.logs()).toContain('Worker terminated due to reaching memory limit');
+    expect(server.logs()).toContain('front-end thread 0 exited (code 1); starting another');
+    // The replacement serves gRPC (through the batching thread) and REST on the same ports.
+    let answer = await slow(client, 2);
+    for (let i = 0; i < 20 && !answer.ok; i++) answer = await slow(client, 2);
+    expect(answer.ok && answer.response.outputs.y.float_val).toEqual([2]);
+    const restAnswer = await request(rest, 'POST', '/v1/models/counter:predict', JSON.stringify({ signature_name: 'slow', instances: [3] }));
+    expect(JSON.parse(restAnswer.text)).toEqual({ predictions: [3] });
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
