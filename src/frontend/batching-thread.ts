@@ -37,7 +37,6 @@ control.onNote('port', (port) => serve(port));
 
 function serve(port: MessagePort): void {
   const link = new ThreadRpc<BatchCalls, BatchNotes, Record<string, never>, Record<string, never>>(port);
-  const runs = new Map<number, AbortController>();
   link.onNote('version', (v) => {
     if (versions.has(v.sessionId)) return;
     try {
@@ -47,17 +46,10 @@ function serve(port: MessagePort): void {
       // Closed meanwhile (a thread that died announced it late): its runs, if any, are refused below.
     }
   });
-  link.onNote('cancel', (runId) => runs.get(runId)?.abort());
-  link.handle('run', async (r) => {
+  link.handle('run', async (r, signal) => {
     const servable = versions.get(r.sessionId);
     if (!servable) throw unavailable(`the batching queues of session ${r.sessionId} are gone`);
-    const controller = new AbortController();
-    runs.set(r.runId, controller);
-    try {
-      return { value: await servable.run(r.feedNames, r.feeds, r.fetchNames, { deadlineMs: r.deadlineMs, signal: controller.signal }) };
-    } finally {
-      runs.delete(r.runId);
-    }
+    return { value: await servable.run(r.feedNames, r.feeds, r.fetchNames, { deadlineMs: r.deadlineMs, signal }) };
   });
 }
 

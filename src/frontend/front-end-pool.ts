@@ -42,8 +42,6 @@ interface ThreadLink {
   readonly rpc: ControlSide;
   /** This thread's hold on each version published to it, released when the thread says so. */
   readonly held: Map<string, ServableHandle<Servable>>;
-  /** Runs this thread sent here, for cancellation. */
-  readonly runs: Map<number, AbortController>;
   /** Its last metrics, kept when it dies. */
   metrics: MetricsSnapshot;
 }
@@ -85,8 +83,6 @@ export class FrontEndPool {
   private batcher: { worker: Worker; rpc: BatcherSide } | undefined;
   /** Batched versions published with a session, by key: the batching thread forgets them once they end. */
   private readonly batchedSessions = new Map<string, number>();
-  /** Process-wide session ids, one per loaded version (shared once, whatever the number of threads). */
-  private readonly sessionIds = new WeakMap<Servable, number | null>();
   private lastReady: boolean | undefined;
   private stopping = false;
 
@@ -172,12 +168,11 @@ export class FrontEndPool {
       resourceLimits: HEAP_LIMIT_MB ? { maxOldGenerationSizeMb: HEAP_LIMIT_MB } : undefined,
     });
     const rpc: ControlSide = new ThreadRpc(worker);
-    const link: ThreadLink = { index, worker, rpc, held: new Map(), runs: new Map(), metrics: [] };
+    const link: ThreadLink = { index, worker, rpc, held: new Map(), metrics: [] };
     rpc.handle('reload', async (next) => ({ value: await this.control.reload(next) }));
     rpc.handle('metricValue', async (name) => ({ value: await this.control.metrics.int64Value(name) }));
     rpc.handle('metricsText', async () => ({ value: await this.control.metrics.text() }));
-    rpc.handle('run', async (r) => ({ value: await this.run(link, r) }));
-    rpc.onNote('cancel', (runId) => link.runs.get(runId)?.abort());
+    rpc.handle('run', async (r, signal) => ({ value: await this.run(link, r, signal) }));
     rpc.onNote('released', ({ name, version }) => this.release(link, key(name, version)));
     rpc.onNote('logRecord', ({ model, record }) => this.control.appendLogRecord(model, record));
     worker.on('error', (err) => log.error(`front-end thread ${index} failed: ${err.stack ?? err.message}`));
@@ -192,15 +187,12 @@ export class FrontEndPool {
   }
 
   /** A run a thread sent here (a TFLite version): on a handle of its own, so the version outlives the run. */
-  private async run(link: ThreadLink, r: ControlCalls['run'][0]): Promise<ControlCalls['run'][1]> {
+  private async run(link: ThreadLink, r: ControlCalls['run'][0], signal: AbortSignal): Promise<ControlCalls['run'][1]> {
     if (!link.held.has(key(r.name, r.version))) throw new ServingError(Code.UNAVAILABLE, `Servable ${r.name} version ${r.version} is no longer served`);
     const handle = this.control.servables.acquire({ name: r.name, version: r.version });
-    const controller = new AbortController();
-    link.runs.set(r.runId, controller);
     try {
-      return await handle.servable.run(r.feedNames, r.feeds, r.fetchNames, { deadlineMs: r.deadlineMs, signal: controller.signal });
+      return await handle.servable.run(r.feedNames, r.feeds, r.fetchNames, { deadlineMs: r.deadlineMs, signal });
     } finally {
-      link.runs.delete(r.runId);
       handle.release();
     }
   }
@@ -221,15 +213,6 @@ export class FrontEndPool {
     return [...live, ...this.retiredMetrics, ...batching];
   }
 
-  private sessionIdOf(servable: Servable): number | undefined {
-    let id = this.sessionIds.get(servable);
-    if (id === undefined) {
-      id = servable.shareSession?.() ?? null;
-      this.sessionIds.set(servable, id);
-    }
-    return id ?? undefined;
-  }
-
   /** Takes this thread's hold on a serving version and tells the thread about it. */
   private publish(link: ThreadLink, name: string, version: number): void {
     const k = key(name, version);
@@ -244,7 +227,8 @@ export class FrontEndPool {
       exportDir,
       signatures: s.signatures,
       rawSignatureDefEntries: s.rawSignatureDefEntries,
-      sessionId: this.sessionIdOf(s),
+      // The same id for every thread: sharing a session is idempotent.
+      sessionId: s.shareSession?.(),
       batching: s.batching,
     };
     if (v.batching && v.sessionId !== undefined) this.batchedSessions.set(k, v.sessionId);
@@ -313,7 +297,6 @@ export class FrontEndPool {
     if (i < 0) return;
     this.links.splice(i, 1);
     for (const k of [...link.held.keys()]) this.release(link, k);
-    for (const c of link.runs.values()) c.abort();
     this.retiredMetrics.push(link.metrics);
     if (this.stopping) return;
     const now = Date.now();

@@ -29,13 +29,10 @@ const batcher = data.batchPort ? new ThreadRpc<Record<string, never>, Record<str
 /** Runs through the batching thread's queues; the version is announced on this port before its first run. */
 function batchingSender(sessionId: number, exportDir: string, batching: BatchingOptions, to: NonNullable<typeof batcher>): RunSender {
   let announced = false;
-  return {
-    send: (runId, feedNames, feeds, fetchNames, deadlineMs, transfer) => {
-      if (!announced) to.note('version', { sessionId, exportDir, batching });
-      announced = true;
-      return to.call('run', { runId, sessionId, feedNames, feeds, fetchNames, deadlineMs }, transfer);
-    },
-    cancel: (runId) => to.note('cancel', runId),
+  return (feedNames, feeds, fetchNames, deadlineMs, transfer, signal) => {
+    if (!announced) to.note('version', { sessionId, exportDir, batching });
+    announced = true;
+    return to.call('run', { sessionId, feedNames, feeds, fetchNames, deadlineMs }, transfer, signal);
   };
 }
 
@@ -48,7 +45,7 @@ function open(v: PublishedVersion): Servable {
 const replica = new ServableReplica({ unavailableUntilFirstLoad: data.unavailableUntilFirstLoad }, rpc, open);
 // Sampled and encoded here; the control plane owns the files.
 const requestLog = new RequestLoggers(
-  new PostingLogSink({ postMessage: (m, transfer) => rpc.note('logRecord', { model: m.model, record: m.record }, transfer) }),
+  new PostingLogSink((model, record, transfer) => rpc.note('logRecord', { model, record }, transfer)),
   data.requestLog,
 );
 replica.onModels = (m) => requestLog.update(m.logging);

@@ -55,8 +55,9 @@ export async function openPortGroup(host: string, port: number, count: number): 
   try {
     const first = native.listen(address, port, BACKLOG, true);
     fds.push(first.fd);
-    while (fds.length < count) fds.push(native.listen(address, first.port, BACKLOG, true).fd);
-    return { address, port: first.port, fds };
+    const group = { address, port: first.port, fds };
+    while (fds.length < count) fds.push(joinPortGroup(group));
+    return group;
   } catch (err) {
     for (const fd of fds) native.closeFd(fd);
     throw err;

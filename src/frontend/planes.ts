@@ -55,7 +55,6 @@ export interface ModelsNote {
 }
 
 export interface RunRequest {
-  readonly runId: number;
   readonly name: string;
   readonly version: number;
   readonly feedNames: string[];
@@ -92,7 +91,6 @@ export type ControlNotes = {
   released: { name: string; version: number };
   /** A sampled, encoded PredictionLog for the control plane's file collectors. */
   logRecord: { model: string; record: Uint8Array };
-  cancel: number;
 };
 
 /** A batched version, announced to the batching thread on a port before its first run there. */
@@ -103,7 +101,6 @@ export interface BatchedVersion {
 }
 
 export interface BatchRunRequest {
-  readonly runId: number;
   readonly sessionId: number;
   readonly feedNames: string[];
   readonly feeds: Tensor[];
@@ -113,7 +110,7 @@ export interface BatchRunRequest {
 
 /** Front-end thread → batching thread. */
 export type BatchCalls = { run: [BatchRunRequest, Tensor[]] };
-export type BatchNotes = { version: BatchedVersion; cancel: number };
+export type BatchNotes = { version: BatchedVersion };
 /** Control plane → batching thread. */
 export type BatcherCalls = { metrics: [void, MetricsSnapshot] };
 export type BatcherNotes = { forget: number; port: MessagePort };

@@ -10,17 +10,20 @@ import { ControlCalls, ControlNotes, ModelsNote, PublishedVersion, ThreadCalls, 
 export type ThreadSide = ThreadRpc<ThreadCalls, ThreadNotes, ControlCalls, ControlNotes>;
 
 /** Where a remote version's runs are sent: the control plane, or the batching thread. */
-export interface RunSender {
-  send(runId: number, feedNames: string[], feeds: Tensor[], fetchNames: string[], deadlineMs: number | undefined, transfer: ArrayBuffer[]): Promise<Tensor[]>;
-  cancel(runId: number): void;
-}
+export type RunSender = (
+  feedNames: string[],
+  feeds: Tensor[],
+  fetchNames: string[],
+  deadlineMs: number | undefined,
+  transfer: ArrayBuffer[],
+  signal: AbortSignal | undefined,
+) => Promise<Tensor[]>;
 
 /** Runs sent to the control plane, which loaded the version (TFLite). */
-export const controlPlaneSender = (rpc: ThreadSide, name: string, version: number): RunSender => ({
-  send: (runId, feedNames, feeds, fetchNames, deadlineMs, transfer) =>
-    rpc.call('run', { runId, name, version, feedNames, feeds, fetchNames, deadlineMs }, transfer),
-  cancel: (runId) => rpc.note('cancel', runId),
-});
+export const controlPlaneSender =
+  (rpc: ThreadSide, name: string, version: number): RunSender =>
+  (feedNames, feeds, fetchNames, deadlineMs, transfer, signal) =>
+    rpc.call('run', { name, version, feedNames, feeds, fetchNames, deadlineMs }, transfer, signal);
 
 /**
  * A version whose runs happen on another thread (the batching thread's queues, shared by every front-end
@@ -28,11 +31,9 @@ export const controlPlaneSender = (rpc: ThreadSide, name: string, version: numbe
  * come back. Feeds are copied once into buffers of their own, which move across without a second copy.
  */
 export class RemoteServable implements Servable {
-  private static nextRunId = 1;
-
   constructor(
     private readonly v: PublishedVersion,
-    private readonly target: RunSender,
+    private readonly send: RunSender,
   ) {}
 
   get signatures(): ReadonlyMap<string, Signature> {
@@ -53,11 +54,8 @@ export class RemoteServable implements Servable {
       transfer.push(bytes.buffer);
       return { dtype: t.dtype, shape: t.shape, bytes };
     });
-    const runId = RemoteServable.nextRunId++;
-    const signal = ctx?.signal;
-    const onAbort = () => this.target.cancel(runId);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    return this.target.send(runId, feedNames, owned, fetchNames, ctx?.deadlineMs, transfer).finally(() => signal?.removeEventListener('abort', onAbort));
+    // The client leaving reaches the thread that runs the request (a batch drops it, a queued run never starts).
+    return this.send(feedNames, owned, fetchNames, ctx?.deadlineMs, transfer, ctx?.signal);
   }
 
   async unload(): Promise<void> {

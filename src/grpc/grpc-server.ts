@@ -175,6 +175,10 @@ function removeSocketFile(socketPath: string): void {
   }
 }
 
+/** How gRPC names a TCP address (an IPv6 address in brackets), as in our "Running gRPC ModelServer at" line. */
+export const grpcAddress = (bindAddress: string, port: number): string =>
+  `${bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress}:${port}`;
+
 /** Reports each unary call as it starts and as it is answered (graceful shutdown waits for them). */
 export interface CallTracker {
   enter(): void;
@@ -213,9 +217,8 @@ export async function startGrpcServer(
   if (opts.fd !== undefined) {
     port = await acceptOn(server, opts.fd, creds, connections);
   } else if (opts.port !== 0) {
-    const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
-    port = await bind(server, `${host}:${opts.port}`, creds, connections);
-    log.info(`Running gRPC ModelServer at ${host}:${port} ...`);
+    port = await bind(server, grpcAddress(opts.bindAddress, opts.port), creds, connections);
+    log.info(`Running gRPC ModelServer at ${grpcAddress(opts.bindAddress, port)} ...`);
   }
   if (opts.socketPath) {
     removeSocketFile(opts.socketPath);

@@ -2,7 +2,6 @@ import { Registry } from 'prom-client';
 import { ModelServerConfigOptions } from '../config/model-server-config';
 import { log } from '../log/logger';
 import { LogCollectors } from './log-collectors';
-import { isRequestLogRecord } from './posting-log-sink';
 import { RequestLogMetrics } from './request-log-metrics';
 import { RequestLoggers, RequestLoggersOptions } from './request-loggers';
 
@@ -34,7 +33,7 @@ function bytesFromEnv(name: string, fallback: number): number {
  * Request logging on the main thread (ModelConfig.logging_config): the producer the front ends call
  * (`log`) over the file collectors it feeds, both following the config in force. A front end on
  * another thread runs its own RequestLoggers over a PostingLogSink (kept up to date with each config's
- * `models.map(({ name, logging }) => ({ name, logging }))`), whose records `receiveFrom` takes in here.
+ * `models.map(({ name, logging }) => ({ name, logging }))`), whose records reach `collectors.append` here.
  */
 export class RequestLogging {
   readonly collectors: LogCollectors;
@@ -53,13 +52,6 @@ export class RequestLogging {
   update(config: ModelServerConfigOptions): void {
     this.collectors.update(config.models);
     this.log.update(config.models);
-  }
-
-  /** Records posted by a front-end thread's PostingLogSink to the other end of `port`. */
-  receiveFrom(port: { on(event: 'message', listener: (message: unknown) => void): unknown }): void {
-    port.on('message', (message) => {
-      if (isRequestLogRecord(message)) this.collectors.append(message.model, message.record);
-    });
   }
 
   /** At shutdown: what is queued is written (for up to 5 s) and the files are closed. */

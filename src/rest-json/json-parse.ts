@@ -81,27 +81,24 @@ export function parseJson(input: Uint8Array | string, options: JsonParseOptions 
   return new Parser(bytes, options.maxDepth ?? DEFAULT_MAX_DEPTH).parseDocument();
 }
 
-/** A Predict body of one numeric array: which key held it and the array's shape. */
+/** A Predict body of one numeric array: which key held it, the array's shape and its numbers in order. */
 export interface NumericBody {
   readonly key: 'instances' | 'inputs';
   readonly shape: number[];
+  readonly numbers: NumberStore;
 }
 
 /**
  * The fast path for the request that dominates large REST traffic, `{"instances": [...]}` or
- * `{"inputs": [...]}` holding one rectangular nested array of numbers: the numbers go to `sink` as they are
- * scanned (with rapidjson's values and flags, exactly as parseJson records them), with no JSON tree.
- * Undefined for any other body, or any malformed one, and whenever `sink` throws: the caller then takes
- * the general path, which gives every error its exact wording.
+ * `{"inputs": [...]}` holding one rectangular nested array of numbers: the numbers go to the number store
+ * parseJson's arrays use (rapidjson's values and flags, exactly as parseJson records them), with no JSON
+ * tree. Undefined for any other body, or any malformed one: the caller then takes the general path, which
+ * gives every error its exact wording.
  */
-export function parseNumericBody(
-  input: Uint8Array,
-  options: JsonParseOptions,
-  sink: (value: number, flags: number) => void,
-): NumericBody | undefined {
+export function parseNumericBody(input: Uint8Array, options: JsonParseOptions): NumericBody | undefined {
   if (input.byteLength > (options.maxBytes ?? Infinity)) return undefined;
   try {
-    return new Parser(input, options.maxDepth ?? DEFAULT_MAX_DEPTH).numericBody(sink);
+    return new Parser(input, options.maxDepth ?? DEFAULT_MAX_DEPTH).numericBody();
   } catch {
     return undefined;
   }
@@ -221,7 +218,7 @@ class Parser {
   }
 
   /** See parseNumericBody; undefined where the general parser must decide. */
-  numericBody(sink: (value: number, flags: number) => void): NumericBody | undefined {
+  numericBody(): NumericBody | undefined {
     this.skipWhitespace();
     if (this.peek() !== LBRACE) return undefined;
     this.pos++;
@@ -255,8 +252,9 @@ class Parser {
       if (c !== MINUS && !(c >= ZERO && c <= NINE) && c !== 0x49 && c !== 0x4e) return undefined;
       if (rank < 0) rank = depth + 1;
       else if (depth + 1 !== rank) return undefined;
+      const start = this.pos;
       this.scanNumber();
-      sink(this.numValue, this.numFlags);
+      this.numbers.add(this.numValue, this.numFlags, start, this.pos);
       counts[depth]++;
       // Close every array that ends here, checking its length against the first of its depth.
       for (;;) {
@@ -276,7 +274,7 @@ class Parser {
           if (this.peek() !== RBRACE) return undefined;
           this.pos++;
           this.skipWhitespace();
-          return this.pos === this.end ? { key, shape } : undefined;
+          return this.pos === this.end ? { key, shape, numbers: this.numbers } : undefined;
         }
         depth--;
         counts[depth]++;

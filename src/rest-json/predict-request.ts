@@ -66,25 +66,6 @@ export function parsePredictRequest(
 /** Thrown by the fast path's tensor to give the body to the general path (which words every error). */
 const GENERAL_PATH = new Error('general path');
 
-/** Numbers as the fast path scans them, before the signature says what they become. */
-class ScannedNumbers {
-  values = new Float64Array(1024);
-  flags = new Uint8Array(1024);
-  count = 0;
-
-  add(value: number, flags: number): void {
-    if (this.count === this.values.length) {
-      const values = new Float64Array(this.count * 2);
-      values.set(this.values);
-      const f = new Uint8Array(this.count * 2);
-      f.set(this.flags);
-      [this.values, this.flags] = [values, f];
-    }
-    this.values[this.count] = value;
-    this.flags[this.count++] = flags;
-  }
-}
-
 /**
  * A body holding nothing but one numeric array, for a signature with one input: scanned with no JSON tree
  * (see parseNumericBody), then the signature is looked up (where the general path looks it up: after a
@@ -97,18 +78,18 @@ function numericPredictRequest(
   lookupInputs: InputSpecLookup,
   options: JsonParseOptions | undefined,
 ): { request?: JsonPredictRequest; specs?: ReadonlyMap<string, InputSpec> } {
-  const scanned = new ScannedNumbers();
-  const parsed = parseNumericBody(body, options ?? {}, (value, flags) => scanned.add(value, flags));
+  const parsed = parseNumericBody(body, options ?? {});
   if (!parsed) return {};
   const specs = lookupInputs('');
   if (specs.size !== 1) return { specs };
   const [name, spec] = specs.entries().next().value as [string, InputSpec];
-  const values = new TensorValues(spec.dtype, scanned.count);
+  const { numbers } = parsed;
+  const values = new TensorValues(spec.dtype, numbers.count);
   const refuse = (): JsonValue => {
     throw GENERAL_PATH;
   };
   try {
-    for (let i = 0; i < scanned.count; i++) values.addNumber(scanned.values[i], scanned.flags[i], refuse);
+    for (let i = 0; i < numbers.count; i++) values.addNumber(numbers.values[i], numbers.flags[i], refuse);
   } catch (err) {
     if (err === GENERAL_PATH) return { specs };
     throw err;

@@ -2,7 +2,7 @@ import { ModelServerConfigOptions, isUri, modelServerConfigFromFileText, readMod
 import { ServerOptions } from '../config/server-options';
 import { toServingError } from '../errors/serving-error';
 import { modelService as modelServiceOf } from '../grpc/model-service';
-import { warnUnsupportedChannelArguments } from '../grpc/grpc-server';
+import { grpcAddress, warnUnsupportedChannelArguments } from '../grpc/grpc-server';
 import { FrontEndPool } from '../frontend/front-end-pool';
 import { FrontEndOptions, FrontEnds } from '../frontend/front-ends';
 import { AspiredVersionsManager } from '../lifecycle/aspired-versions-manager';
@@ -209,8 +209,7 @@ export class ModelServer {
     this.pool = started.pool;
     this.grpcPort = started.grpcPort;
     this.restPort = started.restPort;
-    const host = options.grpc.bindAddress.includes(':') ? `[${options.grpc.bindAddress}]` : options.grpc.bindAddress;
-    if (this.grpcPort) log.info(`Running gRPC ModelServer at ${host}:${this.grpcPort} ...`);
+    if (this.grpcPort) log.info(`Running gRPC ModelServer at ${grpcAddress(options.grpc.bindAddress, this.grpcPort)} ...`);
     if (this.restPort) log.info(`Exporting HTTP/REST API at:localhost:${this.restPort} ...`);
     log.info(`Serving requests on ${threads} front-end thread(s)`);
   }

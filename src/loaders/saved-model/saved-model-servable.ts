@@ -8,7 +8,6 @@ import { SavedModelSignatures, hasBinarySavedModel, readSignatures, signaturesOf
 
 /** One loaded SavedModel version: its TensorFlow session and its signatures; runs on it proceed concurrently. */
 export class SavedModelServable extends LoadedServable {
-  private sharedId: number | undefined;
   private constructor(
     exportDir: string,
     private readonly session: TfSession,
@@ -35,8 +34,7 @@ export class SavedModelServable extends LoadedServable {
 
   /** A process-wide id by which a front-end thread runs this version's session (sessions load once). */
   shareSession(): number {
-    this.sharedId ??= this.session.share();
-    return this.sharedId;
+    return this.session.share();
   }
 
   /**

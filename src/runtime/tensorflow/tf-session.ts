@@ -22,7 +22,7 @@ export class TfSession {
     private readonly owner = true,
   ) {}
 
-  /** A process-wide id by which another thread can run this session (see openShared). */
+  /** A process-wide id by which another thread can run this session (see openShared); the same id every time. */
   share(): number {
     return this.addon.shareSession(this.session);
   }

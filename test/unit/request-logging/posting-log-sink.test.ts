@@ -4,22 +4,31 @@ import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { modelServerConfigFromText } from '../../../src/config/model-server-config';
-import { PostingLogSink, RequestLogRecordMessage, isRequestLogRecord } from '../../../src/request-logging/posting-log-sink';
+import { MessagePort } from 'node:worker_threads';
+import { PostingLogSink } from '../../../src/request-logging/posting-log-sink';
 import { RequestLogging } from '../../../src/request-logging/request-logging';
 import { readTfRecords } from '../../../src/tfrecord/tfrecord-reader';
 
 /** A front-end thread's sink: records cross a real MessageChannel, transferred when they own their memory. */
 
+interface Posted {
+  model: string;
+  record: Uint8Array;
+}
+
+/** The sink as a front-end thread uses it: each record posted over `port` with its transfer list. */
+const sinkOver = (port: MessagePort) => new PostingLogSink((model, record, transfer) => port.postMessage({ model, record } satisfies Posted, transfer));
+
 test('records arrive intact; an own buffer is transferred, a pooled one is copied and left usable', async () => {
   const { port1, port2 } = new MessageChannel();
-  const received: RequestLogRecordMessage[] = [];
+  const received: Posted[] = [];
   const done = new Promise<void>((resolve) =>
-    port2.on('message', (m: unknown) => {
-      if (isRequestLogRecord(m)) received.push(m);
+    port2.on('message', (m: Posted) => {
+      received.push(m);
       if (received.length === 2) resolve();
     }),
   );
-  const sink = new PostingLogSink(port1);
+  const sink = sinkOver(port1);
   const own = new Uint8Array([1, 2, 3]);
   const pooled = Buffer.from('pooled'); // a slice of Node's shared allocation pool
   expect(pooled.byteLength).toBeLessThan(pooled.buffer.byteLength);
@@ -35,7 +44,7 @@ test('records arrive intact; an own buffer is transferred, a pooled one is copie
   expect(pooled.toString()).toBe('pooled');
 });
 
-test('a front-end thread\'s records reach the main thread\'s files through RequestLogging.receiveFrom', async () => {
+test('a front-end thread\'s records reach the main thread\'s files through RequestLogging\'s collectors', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfs-posting-'));
   const logging = new RequestLogging({ registry: new Registry(), savedModelTags: [], tensorContentOutputs: false });
   try {
@@ -46,8 +55,9 @@ test('a front-end thread\'s records reach the main thread\'s files through Reque
       ),
     );
     const { port1, port2 } = new MessageChannel();
-    logging.receiveFrom(port2);
-    const sink = new PostingLogSink(port1);
+    // What the control plane does with each record a front-end thread posts (front-end-pool.ts).
+    port2.on('message', (m: Posted) => logging.collectors.append(m.model, m.record));
+    const sink = sinkOver(port1);
     sink.append('m', Buffer.from('one'));
     sink.append('m', new Uint8Array([2]));
     const file = await new Promise<string>((resolve) => {
