@@ -1,12 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { CallResult, TestClient, floatTensor } from '../helpers/grpc-client';
+import { CallResult, TestClient, cancellablePredict, floatTensor } from '../helpers/grpc-client';
 import { waitFor } from '../helpers/model-folders';
 import { PYTHON, REPO, SERVER_MAIN } from '../helpers/paths';
 import { freePort } from '../helpers/server-process';
@@ -106,35 +105,6 @@ function stopServer(s: Server | undefined, graceMs = 15000): Promise<{ exited: '
 }
 
 const isAlive = (s: Server): boolean => s.proc.exitCode === null && s.proc.signalCode === null;
-
-// ---------------------------------------------------------------------------------------------
-// A client that can cancel calls (TestClient cannot)
-// ---------------------------------------------------------------------------------------------
-
-const definition = protoLoader.loadSync(['tensorflow_serving/apis/prediction_service.proto'], {
-  includeDirs: [path.join(REPO, 'proto')],
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: false,
-  oneofs: true,
-});
-type PredictFn = (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
-const PredictionService = (grpc.loadPackageDefinition(definition) as unknown as {
-  tensorflow: { serving: { PredictionService: new (t: string, c: grpc.ChannelCredentials) => grpc.Client & { Predict: PredictFn } } };
-}).tensorflow.serving.PredictionService;
-
-/** Starts a Predict that can be cancelled; resolves with the outcome either way. */
-function cancellablePredict(target: string, req: object): { call: grpc.ClientUnaryCall; done: Promise<{ code: number; details: string }>; close(): void } {
-  const c = new PredictionService(target, grpc.credentials.createInsecure());
-  let call!: grpc.ClientUnaryCall;
-  const done = new Promise<{ code: number; details: string }>((resolve) => {
-    call = c.Predict(req, { deadline: Date.now() + 30000 }, (err) => resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: '' }));
-  });
-  return { call, done, close: () => c.close() };
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function writeConfig(): void {
   const entry = (name: string, base: string) => `config { name: "${name}" base_path: "${base}" model_platform: "tensorflow" }`;

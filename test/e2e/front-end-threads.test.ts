@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestClient, floatTensor } from '../helpers/grpc-client';
+import * as grpc from '@grpc/grpc-js';
+import { TestClient, cancellablePredict, floatTensor } from '../helpers/grpc-client';
 import { request, waitForRest } from '../helpers/http-client';
 import { writeModelConfig } from '../helpers/model-config';
 import { PYTHON, REPO } from '../helpers/paths';
@@ -208,6 +209,46 @@ test('a front-end thread that dies (here: out of memory on a huge request) is re
     expect(answer.ok && answer.response.outputs.y.float_val).toEqual([2]);
     const restAnswer = await request(rest, 'POST', '/v1/models/counter:predict', JSON.stringify({ signature_name: 'slow', instances: [3] }));
     expect(JSON.parse(restAnswer.text)).toEqual({ predictions: [3] });
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('a client that gives up reaches the batching thread: its queued requests never run', async () => {
+  const config = write('cancel.config', '');
+  writeModelConfig(config, [['counter', path.join(tmp, 'counter')]]);
+  // One request per batch and one batch at a time: whatever arrives while one runs waits in the queue.
+  const batching = write('cancel-batching.txt', 'max_batch_size { value: 1 } batch_timeout_micros { value: 0 } num_batch_threads { value: 1 }');
+  const monitoring = write('cancel-monitoring.txt', `prometheus_config { enable: true path: "${METRICS}" }`);
+  const rest = await freePort();
+  const server = await startServer([
+    `--model_config_file=${config}`,
+    '--front_end_threads=2',
+    '--enable_batching',
+    `--batching_parameters_file=${batching}`,
+    `--rest_api_port=${rest}`,
+    `--monitoring_config_file=${monitoring}`,
+  ]);
+  const slow = (x: number) => ({ model_spec: { name: 'counter', signature_name: 'slow' }, inputs: { x: floatTensor([x]) } });
+  const client = new TestClient(server.target);
+  try {
+    await waitForRest(rest);
+    const before = batches(await metrics(rest));
+    const busy = client.predict(slow(1)); // about a second
+    await new Promise((r) => setTimeout(r, 200));
+    // Five more, each on a connection of its own (so on either thread), queued behind it; then cancelled.
+    const queued = Array.from({ length: 5 }, () => cancellablePredict(server.target, slow(2)));
+    await new Promise((r) => setTimeout(r, 200));
+    for (const q of queued) q.call.cancel();
+    const outcomes = await Promise.all(queued.map((q) => q.done));
+    for (const q of queued) q.close();
+    expect(outcomes.map((o) => o.code)).toEqual(new Array(5).fill(grpc.status.CANCELLED));
+    expect(await busy).toMatchObject({ ok: true });
+    expect(await client.predict(slow(3))).toMatchObject({ ok: true });
+    // Two batches ran: the first request and the last. The cancelled five were dropped from the queue.
+    const after = batches(await metrics(rest));
+    expect(after[0] - before[0]).toBe(2);
   } finally {
     client.close();
     await server.stop();

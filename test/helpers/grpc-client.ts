@@ -18,6 +18,17 @@ const pkg = grpc.loadPackageDefinition(definition) as unknown as {
   tensorflow: { serving: { PredictionService: ClientCtor; ModelService: ClientCtor } };
 };
 
+/** Starts a Predict on a connection of its own that can be cancelled; resolves with the outcome either way. */
+export function cancellablePredict(target: string, req: object): { call: grpc.ClientUnaryCall; done: Promise<{ code: number; details: string }>; close(): void } {
+  const c = new pkg.tensorflow.serving.PredictionService(target, grpc.credentials.createInsecure());
+  const predict = c.Predict as unknown as (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => grpc.ClientUnaryCall;
+  let call!: grpc.ClientUnaryCall;
+  const done = new Promise<{ code: number; details: string }>((resolve) => {
+    call = predict.call(c, req, { deadline: Date.now() + 30000 }, (err) => resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: '' }));
+  });
+  return { call, done, close: () => c.close() };
+}
+
 export interface CallError {
   code: string;
   details: string;
